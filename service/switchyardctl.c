@@ -519,7 +519,7 @@ print_pool (GVariant *pool)
   g_variant_iter_init (&iter, upstreams);
   while ((upstream = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = upstream;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = upstream;
       g_autofree char *position = g_strdup_printf ("%u", index++);
       g_autofree char *weight = uint_string (upstream, "weight");
       g_autofree char *active = uint_string (upstream, "active");
@@ -574,7 +574,7 @@ list_pools (Ctl        *ctl,
   g_variant_iter_init (&iter, pools);
   while ((pool = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = pool;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = pool;
       const char *name;
 
       lookup_string (pool, "name", &name);
@@ -766,7 +766,7 @@ find_upstream_name_at (Ctl        *ctl,
   g_variant_iter_init (&iter, pools);
   while ((pool = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = pool;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = pool;
       g_autoptr(GVariant) upstreams = NULL;
       g_autoptr(GVariant) upstream = NULL;
       const char *name;
@@ -966,7 +966,7 @@ print_sessions (GVariant *sessions,
   g_variant_iter_init (&iter, sessions);
   while ((session = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = session;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = session;
       g_autofree char *id = g_strdup_printf ("%" G_GUINT64_FORMAT, lookup_uint (session, "id"));
       g_autofree char *up = size_string (session, "bytes-up");
       g_autofree char *down = size_string (session, "bytes-down");

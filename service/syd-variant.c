@@ -421,7 +421,7 @@ syd_variant_apply_inbound (GVariant         *dict,
   g_variant_iter_init (&iter, dict);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
       const char *s = NULL;
       gboolean b = FALSE;
       guint u = 0;
@@ -528,7 +528,7 @@ syd_variant_apply_upstream (GVariant          *dict,
   g_variant_iter_init (&iter, dict);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
       const char *s = NULL;
       gboolean b = FALSE;
       guint u = 0;
@@ -706,7 +706,7 @@ apply_upstream_list (GVariant      *value,
   g_variant_iter_init (&iter, value);
   while ((child = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = child;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = child;
       g_autoptr(GVariant) dict = NULL;
       g_autoptr(GError) local_error = NULL;
       SyUpstreamConfig *upstream;
@@ -787,7 +787,7 @@ syd_variant_apply_pool (GVariant      *dict,
   g_variant_iter_init (&iter, dict);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
       gboolean handled = FALSE;
       const char *s = NULL;
       gboolean b = FALSE;

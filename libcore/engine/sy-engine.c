@@ -450,6 +450,9 @@ sy_engine_set_config (SyEngine        *self,
                       const SyConfig  *config,
                       GError         **error)
 {
+  g_auto(GStrv) listening_before = NULL;
+  g_auto(GStrv) listening_after = NULL;
+
   g_return_val_if_fail (SY_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (config != NULL, FALSE);
 
@@ -460,6 +463,7 @@ sy_engine_set_config (SyEngine        *self,
   /* Pools first: inbounds may route to a pool that is new in @config. */
   sy_engine_apply_pools (self, config);
 
+  listening_before = sy_engine_dup_listen_addresses (self);
   if (self->state == SY_ENGINE_STATE_RUNNING &&
       !sy_engine_apply_inbounds (self, config, error))
     {
@@ -471,7 +475,10 @@ sy_engine_set_config (SyEngine        *self,
   self->config = sy_config_copy (config);
   sy_engine_apply_service (self, self->config);
 
-  if (self->state == SY_ENGINE_STATE_RUNNING)
+  listening_after = sy_engine_dup_listen_addresses (self);
+  if (self->state == SY_ENGINE_STATE_RUNNING &&
+      !g_strv_equal ((const char * const *) listening_before,
+                     (const char * const *) listening_after))
     log_listening (self);
 
   g_signal_emit (self, signals[POOLS_CHANGED], 0);

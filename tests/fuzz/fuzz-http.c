@@ -150,7 +150,7 @@ fuzz_chunked (const guint8 *data,
 {
   SyHttpChunkDecoder one;
   SyHttpChunkDecoder two;
-  g_autofree guint8 *copy = g_memdup2 (data, size);
+  g_autofree guint8 *copy = g_malloc (size + 1);
   g_autofree guint8 *out = g_malloc (size + 1);
   gsize split = size > 0 ? data[0] % (size + 1) : 0;
   gsize out_one = 0;
@@ -162,6 +162,8 @@ fuzz_chunked (const guint8 *data,
   gssize used_a;
   gssize used_b = 0;
 
+  if (size > 0)
+    memcpy (copy, data, size);
   sy_http_chunk_decoder_init (&one);
   used_one = sy_http_chunk_decoder_feed (&one, data, size, out, &out_one, &done_one, NULL);
 
