@@ -126,6 +126,13 @@ syd_sessions_changed_cb (SydSessions *self,
                          GArray      *removed)
 {
   GVariant *removed_variant;
+  GList *connections;
+
+  /* Headless, or before the bus is up, nobody can receive it: do not build it. */
+  connections = g_dbus_interface_skeleton_get_connections (G_DBUS_INTERFACE_SKELETON (self));
+  if (connections == NULL)
+    return;
+  g_list_free_full (connections, g_object_unref);
 
   removed_variant = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64,
                                                removed->data, removed->len, sizeof (guint64));

@@ -94,8 +94,10 @@ typedef struct
   RoundResult median;
 
   MemSample   mem_idle;
+  MemSample   mem_before_sessions;
   MemSample   mem_loaded;
   MemSample   mem_after;
+  MemSample   mem_after_load;        /* after the throughput and rate runs */
   int         idle_sessions_open;
   long        idle_session_errors;
   Switches    wakeups_fresh;
@@ -116,6 +118,8 @@ static struct
   int         n_proxies;
   uint16_t    server_port;
   long        nofile;
+  char        loadavg_start[64];
+  char        loadavg_end[64];
 } opt = {
   .duration_s = 5.0,
   .rate_duration_s = 5.0,
@@ -909,6 +913,11 @@ measure_idle_sessions (Proxy *proxy)
   int *fds = calloc ((size_t) opt.idle_sessions, sizeof *fds);
   int open_count = 0;
 
+  /* Runs on a fresh proxy, before the throughput and rate runs: what those
+   * leave behind (buffers, a grown heap) would be reused here and hide the
+   * cost of a session. */
+  proxy->mem_before_sessions = sample_memory (proxy);
+
   for (int i = 0; i < opt.idle_sessions; i++)
     {
       int fd = socks5_open (proxy, CMD_HOLD, 0);
@@ -985,7 +994,15 @@ static double get_upload (const Proxy *p) { return p->median.upload_mib_s; }
 static double get_rate (const Proxy *p) { return p->median.sessions_per_s; }
 static double get_rss_idle (const Proxy *p) { return p->mem_idle.rss_kib; }
 static double get_pss_idle (const Proxy *p) { return p->mem_idle.pss_kib; }
+static double get_rss_after_load (const Proxy *p) { return p->mem_after_load.rss_kib; }
 static double get_rss_loaded (const Proxy *p) { return p->mem_loaded.rss_kib; }
+static double
+get_rss_per_session (const Proxy *p)
+{
+  return p->idle_sessions_open > 0
+    ? (double) (p->mem_loaded.rss_kib - p->mem_before_sessions.rss_kib) / p->idle_sessions_open
+    : 0;
+}
 static double get_pss_loaded (const Proxy *p) { return p->mem_loaded.pss_kib; }
 static double get_rss_after (const Proxy *p) { return p->mem_after.rss_kib; }
 static double get_wake_fresh (const Proxy *p) { return p->wakeups_fresh.voluntary; }
@@ -999,7 +1016,9 @@ static const Metric metrics[] = {
   { "idle_pss_kib", "PSS idle (KiB)", false, get_pss_idle },
   { "loaded_rss_kib", "RSS, idle sessions open (KiB)", false, get_rss_loaded },
   { "loaded_pss_kib", "PSS, idle sessions open (KiB)", false, get_pss_loaded },
+  { "rss_per_session_kib", "RSS per idle session (KiB)", false, get_rss_per_session },
   { "after_rss_kib", "RSS after they closed (KiB)", false, get_rss_after },
+  { "after_load_rss_kib", "RSS after the load runs (KiB)", false, get_rss_after_load },
   { "idle_wakeups_fresh", "voluntary ctx switches idle, fresh", false, get_wake_fresh },
   { "idle_wakeups_after", "voluntary ctx switches idle, after load", false, get_wake_after },
 };
@@ -1066,6 +1085,8 @@ print_table (void)
       printf ("  %s: first error: %s\n", opt.proxies[i].name, opt.proxies[i].first_error);
   printf ("\nratios are %s/other; for RSS, PSS and switches lower is better.\n", subject->name);
   printf ("RSS/PSS and switches sum every process and thread of the proxy's process tree.\n");
+  printf ("load average (1/5/15 min) at start: %s, at end: %s\n", opt.loadavg_start,
+          opt.loadavg_end);
 }
 
 static void
@@ -1083,6 +1104,23 @@ json_string (FILE       *f,
         fputc (*s, f);
     }
   fputc ('"', f);
+}
+
+/* The 1, 5 and 15 minute load averages: figures taken on a busy machine
+ * say so in their own record. */
+static void
+read_loadavg (char   *out,
+              size_t  out_len)
+{
+  FILE *f = fopen ("/proc/loadavg", "re");
+  double a = 0, b = 0, c = 0;
+
+  snprintf (out, out_len, "unknown");
+  if (f == NULL)
+    return;
+  if (fscanf (f, "%lf %lf %lf", &a, &b, &c) == 3)
+    snprintf (out, out_len, "%.2f %.2f %.2f", a, b, c);
+  fclose (f);
 }
 
 static void
@@ -1132,6 +1170,10 @@ write_json (const char *path)
   fprintf (f, ", \"online_cpus\": %ld, \"mem_total_kib\": %ld, \"kernel\": ",
            sysconf (_SC_NPROCESSORS_ONLN), mem_kib);
   json_string (f, kernel);
+  fprintf (f, ", \"loadavg_start\": ");
+  json_string (f, opt.loadavg_start);
+  fprintf (f, ", \"loadavg_end\": ");
+  json_string (f, opt.loadavg_end);
   fprintf (f, "},\n");
   fprintf (f, "  \"parameters\": {\"duration_s\": %.1f, \"rate_duration_s\": %.1f, "
               "\"idle_window_s\": %.1f, \"idle_settle_s\": %.1f, \"concurrency\": %d, "
@@ -1323,6 +1365,7 @@ main (int    argc,
     die ("RLIMIT_NOFILE is %ld; %d idle sessions need %d", opt.nofile, opt.idle_sessions,
          2 * opt.idle_sessions + 64);
   server_start ();
+  read_loadavg (opt.loadavg_start, sizeof opt.loadavg_start);
 
   /* One short session through each proxy first, so a broken set-up fails
    * loudly instead of producing a table of zeros. */
@@ -1343,6 +1386,12 @@ main (int    argc,
   for (int i = 0; i < opt.n_proxies; i++)
     opt.proxies[i].mem_idle = sample_memory (&opt.proxies[i]);
   measure_wakeups (true);
+
+  for (int i = 0; i < opt.n_proxies; i++)
+    {
+      fprintf (stderr, "%s: %d idle sessions…\n", opt.proxies[i].name, opt.idle_sessions);
+      measure_idle_sessions (&opt.proxies[i]);
+    }
 
   /* Rounds go through every proxy in turn so that drift of the machine
    * (thermal, other load) spreads over all columns alike. */
@@ -1369,15 +1418,14 @@ main (int    argc,
       p->median.sessions_per_s = median_of (p, offsetof (RoundResult, sessions_per_s));
     }
 
+  sleep_s (1);
   for (int i = 0; i < opt.n_proxies; i++)
-    {
-      fprintf (stderr, "%s: %d idle sessions…\n", opt.proxies[i].name, opt.idle_sessions);
-      measure_idle_sessions (&opt.proxies[i]);
-    }
+    opt.proxies[i].mem_after_load = sample_memory (&opt.proxies[i]);
 
   fprintf (stderr, "idle after load: %.0f s of wake-ups after %.0f s of quiet…\n",
            opt.idle_window_s, IDLE_SETTLE_S);
   measure_wakeups (false);
+  read_loadavg (opt.loadavg_end, sizeof opt.loadavg_end);
 
   print_table ();
   if (opt.json_path != NULL)

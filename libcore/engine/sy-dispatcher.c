@@ -76,8 +76,15 @@ sy_dispatcher_flush (gpointer user_data)
   self->changed = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_session_unref);
   self->removed = g_array_new (FALSE, FALSE, sizeof (guint64));
 
-  for (guint i = 0; i < changed->len; i++)
-    ((SySession *) g_ptr_array_index (changed, i))->dirty = FALSE;
+  /* A session that ended within the interval is reported as removed only. */
+  for (guint i = changed->len; i > 0; i--)
+    {
+      SySession *session = g_ptr_array_index (changed, i - 1);
+
+      session->dirty = FALSE;
+      if (sy_session_is_finished (session))
+        g_ptr_array_remove_index_fast (changed, i - 1);
+    }
 
   g_signal_emit (self, signals[SESSIONS_CHANGED], 0, changed, removed);
 
@@ -88,7 +95,9 @@ static void
 sy_dispatcher_schedule_flush (SyDispatcher *self)
 {
   if (self->flush_source == 0)
-    self->flush_source = g_timeout_add_full (G_PRIORITY_LOW, SESSIONS_FLUSH_INTERVAL_MS,
+    /* Default priority, like the sockets: at a lower one a busy proxy would
+     * starve the flush and the batch would grow without bound. */
+    self->flush_source = g_timeout_add_full (G_PRIORITY_DEFAULT, SESSIONS_FLUSH_INTERVAL_MS,
                                              sy_dispatcher_flush, self, NULL);
 }
 
@@ -137,7 +146,7 @@ sy_dispatcher_wake_traffic (SyDispatcher *self)
     return;
 
   self->sampled_at = g_get_monotonic_time ();
-  self->traffic_source = g_timeout_add_full (G_PRIORITY_LOW, TRAFFIC_INTERVAL_MS,
+  self->traffic_source = g_timeout_add_full (G_PRIORITY_DEFAULT, TRAFFIC_INTERVAL_MS,
                                              sy_dispatcher_traffic_tick, self, NULL);
 }
 

@@ -23,6 +23,8 @@ G_DECLARE_FINAL_TYPE (SyDispatcher, sy_dispatcher, SY, DISPATCHER, GObject)
 /* Signals:
  *   "sessions-changed" (GPtrArray *changed SySession*, GArray *removed guint64)
  *       batched: at most one emission per 100 ms, none while nothing changes.
+ *       Live sessions that changed are in @changed; sessions that ended are
+ *       only in @removed (their final state is in the connection log).
  *   "traffic" (SyTrafficSample *) once a second while bytes move or sessions
  *       come and go, then one final all-quiet sample; no timer at all while idle.
  *

@@ -143,7 +143,7 @@ sy_credentials_parse_basic (const char  *header_value,
 {
   const char *p;
   const char *end;
-  g_autofree char *token = NULL;
+  char *token;
   guchar *decoded;
   gsize decoded_length = 0;
   const char *colon;
@@ -176,6 +176,8 @@ sy_credentials_parse_basic (const char  *header_value,
 
   token = g_strndup (p, end - p);
   decoded = g_base64_decode (token, &decoded_length);
+  sy_credentials_wipe_string (token);
+  g_free (token);
 
   /* RFC 7617 §2: user-id cannot contain ':'; the password may. A NUL would
    * cut the C strings short and compare something other than was sent. */

@@ -62,6 +62,9 @@ typedef struct
   SyHttpChunkDecoder  download_chunks;
   gboolean            decode_chunks;      /* an HTTP/1.0 client cannot take chunked */
   gboolean            close_after;        /* close the client after this exchange */
+
+  guint               idle_source;
+  gint64              last_activity;      /* monotonic, of the last byte moved */
 } HttpData;
 
 static void read_head (SyInboundConn *conn);
@@ -91,6 +94,7 @@ http_data_free (gpointer user_data)
 {
   HttpData *data = user_data;
 
+  g_clear_handle_id (&data->idle_source, g_source_remove);
   close_origin (data);
   sy_inbound_buffer_clear (&data->origin_buffer);
   g_clear_pointer (&data->request, sy_http_request_free);
@@ -161,6 +165,49 @@ exchange_failed (SyInboundConn *conn,
     sy_inbound_conn_abort (conn, error);
 }
 
+/* Idle timer ---------------------------------------------------------------- */
+
+/* Like the relay's idle timeout, but for the exchanges the inbound drives
+ * itself. Moving bytes only records the time; the timer, when it fires,
+ * re-arms itself for what is left, so a busy exchange costs one wakeup per
+ * timeout period and no timer calls per chunk. */
+static void
+touch (SyInboundConn *conn)
+{
+  http_data (conn)->last_activity = g_get_monotonic_time ();
+}
+
+static gboolean
+idle_cb (gpointer user_data)
+{
+  SyInboundConn *conn = user_data;
+  HttpData *data = http_data (conn);
+  gint64 idle_ms = (g_get_monotonic_time () - data->last_activity) / 1000;
+  g_autoptr(GError) error = NULL;
+
+  data->idle_source = 0;
+  if (idle_ms < conn->idle_timeout_ms)
+    {
+      data->idle_source = g_timeout_add (conn->idle_timeout_ms - idle_ms + 1, idle_cb, conn);
+      return G_SOURCE_REMOVE;
+    }
+
+  error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "nothing moved for %.1f s",
+                       conn->idle_timeout_ms / 1000.0);
+  exchange_failed (conn, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_idle_timer (SyInboundConn *conn)
+{
+  HttpData *data = http_data (conn);
+
+  touch (conn);
+  if (conn->idle_timeout_ms > 0 && data->idle_source == 0)
+    data->idle_source = g_timeout_add (conn->idle_timeout_ms, idle_cb, conn);
+}
+
 /* Sessions ------------------------------------------------------------------ */
 
 /* One session per destination: the first request takes the session opened
@@ -190,6 +237,8 @@ finish_exchange (SyInboundConn *conn)
 
   if (!data->download_done)
     return;
+
+  g_clear_handle_id (&data->idle_source, g_source_remove);
 
   if (!data->upload_done)
     {
@@ -244,6 +293,7 @@ upload_read_cb (SyInboundConn *conn,
       return;
     }
 
+  touch (conn);
   upload_step (conn);
 }
 
@@ -304,6 +354,7 @@ upload_written_cb (GObject      *object,
     return;
 
   data = http_data (conn);
+  touch (conn);
   sy_inbound_buffer_consume (&conn->buffer, pending->consume);
   sy_session_add_bytes (conn->session, pending->consume, 0);
   data->upload_done = pending->last;
@@ -429,6 +480,7 @@ origin_read_cb (GObject      *object,
       return;
     }
 
+  touch (conn);
   data->origin_buffer.end += n;
   data->response_seen = TRUE;
   download_step (conn);
@@ -469,6 +521,7 @@ client_written_cb (GObject      *object,
     return;
 
   data = http_data (conn);
+  touch (conn);
   sy_inbound_buffer_consume (&data->origin_buffer, pending->consume);
   if (pending->last)
     data->download_done = TRUE;
@@ -733,6 +786,7 @@ send_request (SyInboundConn *conn)
 
   sy_session_set_state (conn->session, SY_SESSION_STATE_ESTABLISHED);
   sy_session_add_bytes (conn->session, size, 0);
+  start_idle_timer (conn);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (data->origin), head, size,
                                    G_PRIORITY_DEFAULT, conn->cancellable,
                                    request_head_written_cb, sy_inbound_conn_ref (conn));

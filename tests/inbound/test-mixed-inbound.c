@@ -53,12 +53,14 @@ typedef struct
   const char *password;
   guint       handshake_timeout_ms;
   guint       connect_timeout_ms;
+  guint       idle_timeout_ms;
 } FixtureOptions;
 
-static const FixtureOptions no_auth = { NULL, NULL, 0, 0 };
-static const FixtureOptions with_auth = { "alice", "s3cret", 0, 0 };
-static const FixtureOptions short_handshake = { NULL, NULL, 300, 0 };
-static const FixtureOptions short_connect = { NULL, NULL, 0, 300 };
+static const FixtureOptions no_auth = { NULL, NULL, 0, 0, 0 };
+static const FixtureOptions with_auth = { "alice", "s3cret", 0, 0, 0 };
+static const FixtureOptions short_handshake = { NULL, NULL, 300, 0, 0 };
+static const FixtureOptions short_connect = { NULL, NULL, 0, 300, 0 };
+static const FixtureOptions short_idle = { NULL, NULL, 0, 0, 300 };
 
 /* Origin ------------------------------------------------------------------- */
 
@@ -172,6 +174,8 @@ fixture_set_up (Fixture       *f,
   f->inbound = sy_mixed_inbound_new (config, f->dispatcher);
   if (options->handshake_timeout_ms)
     sy_mixed_inbound_set_handshake_timeout (f->inbound, options->handshake_timeout_ms);
+  if (options->idle_timeout_ms)
+    sy_mixed_inbound_set_idle_timeout (f->inbound, options->idle_timeout_ms);
   sy_mixed_inbound_start (f->inbound, &error);
   g_assert_no_error (error);
   f->proxy_port = g_inet_socket_address_get_port (
@@ -601,6 +605,24 @@ test_http_post_length (Fixture       *f,
 
   g_unlink (path);
   g_unlink (out_path);
+}
+
+static void
+test_http_expect_continue (Fixture       *f,
+                           gconstpointer  user_data)
+{
+  g_autofree char *proxy = proxy_url (f, "http", NULL);
+  g_autofree char *url = origin_url (f, "127.0.0.1", "/echo");
+  g_autofree char *out = NULL;
+  int status;
+
+  /* the origin's 100 Continue reaches curl, which only then sends the body */
+  out = run_curl (&status, "-x", proxy, "-i", "-H", "Expect: 100-continue",
+                  "--data-binary", "waited for the go-ahead", url, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 100 Continue\r\n"));
+  g_assert_nonnull (strstr (out, "\r\n\r\nHTTP/1.1 200 OK\r\n"));
+  g_assert_true (g_str_has_suffix (out, "\r\n\r\nwaited for the go-ahead"));
 }
 
 static void
@@ -1282,6 +1304,45 @@ test_connect_timeout (Fixture       *f,
   assert_bytes (socks, 0x05, 0x00, 0x05, 0x06, 0x00, 0x01, 0, 0, 0, 0, 0, 0);
 }
 
+/* Accepts and reads, never answers. */
+static void
+silent_handler (GSocketConnection *connection,
+                GCancellable      *cancellable,
+                gpointer           user_data)
+{
+  char buffer[1024];
+
+  while (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                              buffer, sizeof buffer, cancellable, NULL) > 0)
+    ;
+}
+
+static void
+test_idle_timeout (Fixture       *f,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyTestServer) silent = sy_test_server_new ("127.0.0.1", 0, silent_handler, NULL, &error);
+  g_autofree char *request = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(SySession) session = NULL;
+
+  g_assert_no_error (error);
+
+  /* the server takes the request and never answers: 504 once nothing
+   * moved for the idle timeout */
+  request = g_strdup_printf ("GET http://127.0.0.1:%u/ HTTP/1.1\r\n\r\n",
+                             sy_test_server_get_port (silent));
+  reply = raw_text (f, request);
+  text = bytes_to_string (reply);
+  g_assert_true (g_str_has_prefix (text, "HTTP/1.1 504 Gateway Timeout\r\n"));
+  g_assert_nonnull (strstr (text, "nothing moved for 0.3 s"));
+
+  session = wait_for_log (f, 1);
+  g_assert_nonnull (strstr (session->error, "nothing moved"));
+}
+
 static void
 test_close_session (Fixture       *f,
                     gconstpointer  user_data)
@@ -1397,6 +1458,7 @@ main (int   argc,
   ADD ("http-connect-ipv6", &no_auth, test_http_connect_ipv6);
   ADD ("http-post-length", &no_auth, test_http_post_length);
   ADD ("http-post-chunked", &no_auth, test_http_post_chunked);
+  ADD ("http-expect-continue", &no_auth, test_http_expect_continue);
   ADD ("http-methods", &no_auth, test_http_methods);
   ADD ("http-head-and-chunked", &no_auth, test_http_head_and_chunked);
   ADD ("http-keep-alive", &no_auth, test_http_keep_alive);
@@ -1416,6 +1478,7 @@ main (int   argc,
   ADD ("raw/garbage", &no_auth, test_raw_garbage);
   ADD ("handshake-timeout", &short_handshake, test_handshake_timeout);
   ADD ("connect-timeout", &short_connect, test_connect_timeout);
+  ADD ("idle-timeout", &short_idle, test_idle_timeout);
   ADD ("close-session", &no_auth, test_close_session);
   g_test_add_func ("/core/inbound/listen-insecure", test_listen_insecure);
 
