@@ -155,6 +155,34 @@ is_field_value (const char *s)
   return TRUE;
 }
 
+/* RFC 9112 §5.1: a server MUST answer 400 to whitespace between a field name
+ * and its colon (libsoup would silently drop such a line, and the origin
+ * might not: the classic request-smuggling disagreement). §5.2: obsolete line
+ * folding is rejected too rather than guessed at. */
+static gboolean
+field_lines_are_well_formed (const char *text,
+                             gsize       length)
+{
+  const char *line = memchr (text, '\n', length);
+
+  while (line != NULL && (gsize) (line + 1 - text) < length)
+    {
+      const char *start = line + 1;
+      const char *end = memchr (start, '\n', length - (start - text));
+      const char *stop = end != NULL ? end : text + length;
+      const char *colon = memchr (start, ':', stop - start);
+
+      if (start < stop && (*start == ' ' || *start == '\t'))
+        return FALSE;
+      if (colon != NULL && colon > start && (colon[-1] == ' ' || colon[-1] == '\t'))
+        return FALSE;
+
+      line = end;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 fields_are_valid (SoupMessageHeaders *headers)
 {
@@ -539,6 +567,8 @@ sy_http_parse_request (const guint8   *data,
   if (memchr (data + skip, '\0', text_length) != NULL)
     return fail (400, "Request head contains a NUL byte");
   text = g_strndup ((const char *) data + skip, text_length);
+  if (!field_lines_are_well_formed (text, text_length))
+    return fail (400, "Whitespace before a header field's colon, or a folded header line");
 
   request = g_new0 (SyHttpRequest, 1);
   request->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);

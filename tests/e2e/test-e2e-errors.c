@@ -391,6 +391,8 @@ test_http_malformed (void)
     "CONNECT 127.0.0.1:99999 HTTP/1.1\r\nHost: 127.0.0.1:99999\r\n\r\n",   /* port range */
     "CONNECT [::1:80 HTTP/1.1\r\nHost: [::1:80\r\n\r\n",                /* open bracket */
     "CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\nX-A: a\001b\r\n\r\n",
+    /* RFC 9112 §5.1: whitespace between field name and colon */
+    "GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length : 5\r\n\r\nhello",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
