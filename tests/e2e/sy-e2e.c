@@ -8,6 +8,7 @@
 
 #define G_LOG_DOMAIN "sy-e2e"
 
+#include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -463,15 +464,68 @@ sy_e2e_start_microsocks (guint16      port,
   return wait_peer (process, port, error);
 }
 
+gboolean
+sy_e2e_can_isolate_accounts (void)
+{
+  return geteuid () == 0 && g_find_program_in_path ("unshare") != NULL;
+}
+
+/* Private copies of passwd and shadow with one extra account whose password
+ * is hashed with SHA-512 crypt, the scheme Debian's shadow uses. */
+static gboolean
+write_private_accounts (const char  *dir,
+                        const char  *username,
+                        const char  *password,
+                        char       **passwd_path,
+                        char       **shadow_path,
+                        GError     **error)
+{
+  g_autofree char *passwd = NULL;
+  g_autofree char *shadow = NULL;
+  g_autofree char *passwd_text = NULL;
+  g_autofree char *shadow_text = NULL;
+  struct crypt_data data = { 0 };
+  const char *hash;
+
+  if (!g_file_get_contents ("/etc/passwd", &passwd, NULL, error) ||
+      !g_file_get_contents ("/etc/shadow", &shadow, NULL, error))
+    return FALSE;
+
+  hash = crypt_r (password, "$6$switchyardtest$", &data);
+  if (hash == NULL || hash[0] == '*')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "crypt_r could not hash the password");
+      return FALSE;
+    }
+
+  passwd_text = g_strdup_printf ("%s%s:x:64999:64999:switchyard test:/nonexistent:/usr/sbin/nologin\n",
+                                 passwd, username);
+  shadow_text = g_strdup_printf ("%s%s:%s:19000:0:99999:7:::\n", shadow, username, hash);
+
+  *passwd_path = g_build_filename (dir, "passwd", NULL);
+  *shadow_path = g_build_filename (dir, "shadow", NULL);
+  return g_file_set_contents_full (*passwd_path, passwd_text, -1,
+                                   G_FILE_SET_CONTENTS_NONE, 0644, error) &&
+         g_file_set_contents_full (*shadow_path, shadow_text, -1,
+                                   G_FILE_SET_CONTENTS_NONE, 0600, error);
+}
+
 SyE2eProcess *
 sy_e2e_start_danted (guint16      port,
                      const char  *log_dir,
+                     const char  *username,
+                     const char  *password,
                      GError     **error)
 {
   g_autofree char *conf = g_strdup_printf ("%s/danted-%u.conf", log_dir, port);
   g_autofree char *pidfile = g_strdup_printf ("%s/danted-%u.pid", log_dir, port);
+  g_autofree char *passwd_path = NULL;
+  g_autofree char *shadow_path = NULL;
+  g_autofree char *script = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   const char *argv[] = { "/usr/sbin/danted", "-f", conf, "-p", pidfile, NULL };
+  const char *isolated_argv[] = { "unshare", "--mount", "--propagation", "private",
+                                  "/bin/sh", "-c", NULL, NULL };
   SyE2eProcess *process;
 
   g_string_append_printf (text,
@@ -479,8 +533,8 @@ sy_e2e_start_danted (guint16      port,
                           "internal: 127.0.0.1 port = %u\n"
                           "external: 127.0.0.1\n"
                           "clientmethod: none\n"
-                          "socksmethod: none\n",
-                          port);
+                          "socksmethod: %s\n",
+                          port, username != NULL ? "username" : "none");
   /* As root danted insists on users to switch to; as anyone else it
    * simply keeps its own. */
   if (geteuid () == 0)
@@ -491,8 +545,31 @@ sy_e2e_start_danted (guint16      port,
   if (!g_file_set_contents (conf, text->str, -1, error))
     return NULL;
 
-  /* Without -D danted stays in the foreground. */
-  process = sy_e2e_process_spawn ("danted", argv, NULL, error);
+  if (username == NULL)
+    {
+      /* Without -D danted stays in the foreground. */
+      process = sy_e2e_process_spawn ("danted", argv, NULL, error);
+    }
+  else
+    {
+      if (!sy_e2e_can_isolate_accounts ())
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                       "danted with username authentication needs root (a private mount "
+                       "namespace for its test account)");
+          return NULL;
+        }
+      if (!write_private_accounts (log_dir, username, password, &passwd_path, &shadow_path, error))
+        return NULL;
+
+      /* unshare and sh both exec, so the PID we hold is danted's own. */
+      script = g_strdup_printf ("mount --bind '%s' /etc/passwd && mount --bind '%s' /etc/shadow "
+                                "&& exec /usr/sbin/danted -f '%s' -p '%s'",
+                                passwd_path, shadow_path, conf, pidfile);
+      isolated_argv[6] = script;
+      process = sy_e2e_process_spawn ("danted", isolated_argv, NULL, error);
+    }
+
   if (process == NULL)
     return NULL;
   return wait_peer (process, port, error);

@@ -85,10 +85,18 @@ SyE2eProcess *sy_e2e_start_microsocks     (guint16             port,
                                            const char         *username,
                                            const char         *password,
                                            GError            **error);
-/* @log_dir receives danted.conf and danted.log. */
+/* @log_dir receives danted.conf and danted.log. With @username, danted
+ * requires RFC 1929 username/password authentication, which it checks
+ * against the system's password database: the account exists only in a
+ * private copy of /etc/passwd and /etc/shadow bind-mounted for danted alone
+ * in a mount namespace of its own, so this needs root (see
+ * sy_e2e_can_isolate_accounts()). */
 SyE2eProcess *sy_e2e_start_danted         (guint16             port,
                                            const char         *log_dir,
+                                           const char         *username,
+                                           const char         *password,
                                            GError            **error);
+gboolean      sy_e2e_can_isolate_accounts (void);
 
 /* ---- In-process servers ----------------------------------------------------- */
 

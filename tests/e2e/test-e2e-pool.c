@@ -1,6 +1,8 @@
 /* test-e2e-pool.c — a failover pool of a real microsocks and a real danted
  * behind the real switchyardd: kill the first upstream mid-transfer, watch
- * the pool fail over, mark it down, and take it back once it returns
+ * the pool fail over, mark it down, and take it back once it returns.
+ * Run twice: danted without authentication, and danted requiring RFC 1929
+ * username/password (microsocks always requires it)
  *
  * Copyright 2026 The Switchyard developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,6 +18,10 @@
 
 #define LONG_DOWNLOAD (64 * 1024 * 1024)
 #define SHORT_DOWNLOAD (1024 * 1024)
+
+#define DANTE_USER     "sy-pool-test"
+#define DANTE_PASSWORD "dante secret"
+#define DANTE_AUTH     GINT_TO_POINTER (1)
 
 typedef struct
 {
@@ -45,7 +51,10 @@ fixture_set_up (Fixture       *f,
   f->microsocks = sy_e2e_start_microsocks (f->ms_port, "pooluser", "poolpass", &error);
   g_assert_no_error (error);
   f->dante_port = sy_e2e_free_port ();
-  f->danted = sy_e2e_start_danted (f->dante_port, f->work_dir, &error);
+  if (data == DANTE_AUTH)
+    f->danted = sy_e2e_start_danted (f->dante_port, f->work_dir, DANTE_USER, DANTE_PASSWORD, &error);
+  else
+    f->danted = sy_e2e_start_danted (f->dante_port, f->work_dir, NULL, NULL, &error);
   g_assert_no_error (error);
 
   f->proxy_port = sy_e2e_free_port ();
@@ -73,8 +82,11 @@ fixture_set_up (Fixture       *f,
                           "URL=socks5://pooluser:poolpass@127.0.0.1:%u\n"
                           "\n"
                           "[Upstream b]\n"
-                          "URL=socks5://127.0.0.1:%u\n",
-                          sy_e2e_http_server_get_port (f->http_server), f->ms_port, f->dante_port);
+                          "URL=socks5://%s127.0.0.1:%u\n",
+                          sy_e2e_http_server_get_port (f->http_server), f->ms_port,
+                          /* "sy-pool-test:dante%20secret@": the space percent-encoded */
+                          data == DANTE_AUTH ? DANTE_USER ":dante%20secret@" : "",
+                          f->dante_port);
 
   f->service = sy_e2e_service_new ();
   sy_e2e_service_write_file (f->service, "inbounds.conf", inbounds);
@@ -207,6 +219,13 @@ test_failover (Fixture       *f,
   assert_session_works (f);
 }
 
+static void
+skip_without_root (void)
+{
+  g_test_skip ("danted authenticates RFC 1929 users against system accounts; the test account "
+               "is bind-mounted into a private mount namespace, which needs root (CI runs as root)");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -215,6 +234,15 @@ main (int   argc,
 
   g_test_add ("/interop/pool/failover-kill-recover", Fixture, NULL,
               fixture_set_up, test_failover, fixture_tear_down);
+
+  /* danted checks RFC 1929 credentials against system accounts; the test
+   * account lives only in a private mount namespace, which needs root. CI
+   * runs as root, so there the case always runs (and fails if it cannot). */
+  if (sy_e2e_can_isolate_accounts () || g_getenv ("CI") != NULL)
+    g_test_add ("/interop/pool/failover-kill-recover-danted-auth", Fixture, DANTE_AUTH,
+                fixture_set_up, test_failover, fixture_tear_down);
+  else
+    g_test_add_func ("/interop/pool/failover-kill-recover-danted-auth", skip_without_root);
 
   return g_test_run ();
 }
