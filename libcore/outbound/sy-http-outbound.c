@@ -23,11 +23,7 @@ struct _SyHttpOutbound
 {
   SyOutbound  parent_instance;
 
-  SyOutbound *transport;
-  char       *server_host;
-  guint16     server_port;
-  char       *username;
-  char       *password;
+  SyProxyServer server;
 };
 
 G_DEFINE_FINAL_TYPE (SyHttpOutbound, sy_http_outbound, SY_TYPE_OUTBOUND)
@@ -95,7 +91,7 @@ http_fail_status (GTask      *task,
      * mean the proxy's credentials. */
     case SOUP_STATUS_UNAUTHORIZED:
     case SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED:
-      if (self->username != NULL)
+      if (self->server.username != NULL)
         error = g_error_new (SY_ERROR, SY_ERROR_AUTH_FAILED,
                              "%s refused the username/password", dial->who);
       else
@@ -308,12 +304,12 @@ http_transport_cb (GObject      *source_object,
                           "Host: %s\r\n",
                           dial->authority, dial->authority);
 
-  if (self->username != NULL)
+  if (self->server.username != NULL)
     {
       g_autofree char *credentials = NULL;
       g_autofree char *encoded = NULL;
 
-      credentials = g_strdup_printf ("%s:%s", self->username, self->password);
+      credentials = g_strdup_printf ("%s:%s", self->server.username, self->server.password);
       encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
 
       /* RFC 7617 Basic: base64 of "user:password". */
@@ -362,7 +358,8 @@ sy_http_outbound_dial_async (SyOutbound          *outbound,
 
   /* An HTTP proxy reports no bound address, so the session has nothing to
    * learn here and the transport gets none either. */
-  sy_outbound_dial_async (self->transport, NULL, self->server_host, self->server_port,
+  sy_outbound_dial_async (self->server.transport, NULL,
+                          self->server.host, self->server.port,
                           cancellable, http_transport_cb, task);
 }
 
@@ -383,10 +380,7 @@ sy_http_outbound_finalize (GObject *object)
 {
   SyHttpOutbound *self = SY_HTTP_OUTBOUND (object);
 
-  g_clear_object (&self->transport);
-  g_free (self->server_host);
-  g_clear_pointer (&self->username, sy_secret_free);
-  g_clear_pointer (&self->password, sy_secret_free);
+  sy_proxy_server_clear (&self->server);
 
   G_OBJECT_CLASS (sy_http_outbound_parent_class)->finalize (object);
 }
@@ -432,14 +426,8 @@ sy_http_outbound_new (const char *name,
                        "name", name,
                        "kind", "http",
                        NULL);
-  self->transport = g_object_ref (transport);
-  self->server_host = g_strdup (server_host);
-  self->server_port = server_port;
-  if (username != NULL && *username != '\0')
-    {
-      self->username = g_strdup (username);
-      self->password = g_strdup (password != NULL ? password : "");
-    }
+  sy_proxy_server_init (&self->server, transport, server_host, server_port,
+                        username, password);
 
   return SY_OUTBOUND (self);
 }

@@ -36,3 +36,30 @@ sy_host_format_authority (const char *host,
     return g_strdup_printf ("[%s]:%u", bare, port);
   return g_strdup_printf ("%s:%u", bare, port);
 }
+
+void
+sy_proxy_server_init (SyProxyServer *server,
+                      SyOutbound    *transport,
+                      const char    *host,
+                      guint16        port,
+                      const char    *username,
+                      const char    *password)
+{
+  server->transport = g_object_ref (transport);
+  server->host = g_strdup (host);
+  server->port = port;
+  if (username != NULL && *username != '\0')
+    {
+      server->username = g_strdup (username);
+      server->password = g_strdup (password != NULL ? password : "");
+    }
+}
+
+void
+sy_proxy_server_clear (SyProxyServer *server)
+{
+  g_clear_object (&server->transport);
+  g_clear_pointer (&server->host, g_free);
+  g_clear_pointer (&server->username, sy_secret_free);
+  g_clear_pointer (&server->password, sy_secret_free);
+}

@@ -28,11 +28,7 @@ struct _SySocks5Outbound
 {
   SyOutbound  parent_instance;
 
-  SyOutbound *transport;
-  char       *server_host;
-  guint16     server_port;
-  char       *username;
-  char       *password;
+  SyProxyServer server;
 };
 
 G_DEFINE_FINAL_TYPE (SySocks5Outbound, sy_socks5_outbound, SY_TYPE_OUTBOUND)
@@ -383,16 +379,16 @@ socks5_send_auth (GTask *task)
 {
   SySocks5Outbound *self = g_task_get_source_object (task);
   Socks5Dial *dial = g_task_get_task_data (task);
-  gsize ulen = strlen (self->username);
-  gsize plen = strlen (self->password);
+  gsize ulen = strlen (self->server.username);
+  gsize plen = strlen (self->server.password);
   guint8 *p = dial->buf;
 
   *p++ = SOCKS5_AUTH_VERSION;
   *p++ = (guint8) ulen;
-  memcpy (p, self->username, ulen);
+  memcpy (p, self->server.username, ulen);
   p += ulen;
   *p++ = (guint8) plen;
-  memcpy (p, self->password, plen);
+  memcpy (p, self->server.password, plen);
   p += plen;
   dial->len = (gsize) (p - dial->buf);
 
@@ -425,7 +421,7 @@ socks5_method_cb (GObject      *source_object,
       break;
 
     case SOCKS5_METHOD_USERPASS:
-      if (self->username == NULL)
+      if (self->server.username == NULL)
         socks5_fail_protocol (task, "chose username/password authentication, "
                                     "which was not offered");
       else
@@ -433,7 +429,7 @@ socks5_method_cb (GObject      *source_object,
       break;
 
     case SOCKS5_METHOD_REFUSED:
-      if (self->username == NULL)
+      if (self->server.username == NULL)
         socks5_fail (task, g_error_new (SY_ERROR, SY_ERROR_AUTH_FAILED,
                                         "%s requires a username/password", dial->who));
       else
@@ -484,9 +480,9 @@ socks5_transport_cb (GObject      *source_object,
   /* RFC 1928 §3: VER NMETHODS METHODS. Username/password only when we
    * have credentials, so a server that needs them answers 0xFF. */
   *p++ = SOCKS5_VERSION;
-  *p++ = self->username != NULL ? 2 : 1;
+  *p++ = self->server.username != NULL ? 2 : 1;
   *p++ = SOCKS5_METHOD_NONE;
-  if (self->username != NULL)
+  if (self->server.username != NULL)
     *p++ = SOCKS5_METHOD_USERPASS;
   dial->len = (gsize) (p - dial->buf);
 
@@ -526,7 +522,8 @@ sy_socks5_outbound_dial_async (SyOutbound          *outbound,
 
   /* The transport gets no session: the bound address to record is the one
    * the upstream reports, not our socket to the upstream. */
-  sy_outbound_dial_async (self->transport, NULL, self->server_host, self->server_port,
+  sy_outbound_dial_async (self->server.transport, NULL,
+                          self->server.host, self->server.port,
                           cancellable, socks5_transport_cb, task);
 }
 
@@ -547,10 +544,7 @@ sy_socks5_outbound_finalize (GObject *object)
 {
   SySocks5Outbound *self = SY_SOCKS5_OUTBOUND (object);
 
-  g_clear_object (&self->transport);
-  g_free (self->server_host);
-  g_clear_pointer (&self->username, sy_secret_free);
-  g_clear_pointer (&self->password, sy_secret_free);
+  sy_proxy_server_clear (&self->server);
 
   G_OBJECT_CLASS (sy_socks5_outbound_parent_class)->finalize (object);
 }
@@ -598,14 +592,8 @@ sy_socks5_outbound_new (const char *name,
                        "name", name,
                        "kind", "socks5",
                        NULL);
-  self->transport = g_object_ref (transport);
-  self->server_host = g_strdup (server_host);
-  self->server_port = server_port;
-  if (username != NULL && *username != '\0')
-    {
-      self->username = g_strdup (username);
-      self->password = g_strdup (password != NULL ? password : "");
-    }
+  sy_proxy_server_init (&self->server, transport, server_host, server_port,
+                        username, password);
 
   return SY_OUTBOUND (self);
 }
