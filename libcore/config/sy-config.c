@@ -1738,31 +1738,36 @@ sy_health_check_config_equal (const SyHealthCheckConfig *a,
   return sy_keys_equal (sy_health_keys, a, b);
 }
 
-gboolean
-sy_pool_config_equal (const SyPoolConfig *a,
-                      const SyPoolConfig *b)
+/* Element-wise equality of two arrays that may be NULL (NULL is empty). */
+static gboolean
+ptr_arrays_equal (GPtrArray  *a,
+                  GPtrArray  *b,
+                  GEqualFunc  equal)
 {
-  guint na, nb;
+  guint na = a != NULL ? a->len : 0;
+  guint nb = b != NULL ? b->len : 0;
 
-  g_return_val_if_fail (a != NULL, FALSE);
-  g_return_val_if_fail (b != NULL, FALSE);
-
-  if (g_strcmp0 (a->name, b->name) != 0 ||
-      !sy_keys_equal (sy_pool_keys, a, b) ||
-      !sy_keys_equal (sy_health_keys, &a->health, &b->health))
-    return FALSE;
-
-  na = a->upstreams != NULL ? a->upstreams->len : 0;
-  nb = b->upstreams != NULL ? b->upstreams->len : 0;
   if (na != nb)
     return FALSE;
 
   for (guint i = 0; i < na; i++)
-    if (!sy_upstream_config_equal (g_ptr_array_index (a->upstreams, i),
-                                   g_ptr_array_index (b->upstreams, i)))
+    if (!equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
       return FALSE;
 
   return TRUE;
+}
+
+gboolean
+sy_pool_config_equal (const SyPoolConfig *a,
+                      const SyPoolConfig *b)
+{
+  g_return_val_if_fail (a != NULL, FALSE);
+  g_return_val_if_fail (b != NULL, FALSE);
+
+  return g_strcmp0 (a->name, b->name) == 0 &&
+         sy_keys_equal (sy_pool_keys, a, b) &&
+         sy_keys_equal (sy_health_keys, &a->health, &b->health) &&
+         ptr_arrays_equal (a->upstreams, b->upstreams, (GEqualFunc) sy_upstream_config_equal);
 }
 
 SyUpstreamConfig *
@@ -2118,34 +2123,13 @@ gboolean
 sy_config_equal (const SyConfig *a,
                  const SyConfig *b)
 {
-  guint na, nb;
-
   g_return_val_if_fail (a != NULL, FALSE);
   g_return_val_if_fail (b != NULL, FALSE);
 
-  if (!sy_keys_equal (sy_service_keys, &a->service, &b->service) ||
-      !sy_keys_equal (sy_direct_keys, &a->service, &b->service))
-    return FALSE;
-
-  na = a->inbounds != NULL ? a->inbounds->len : 0;
-  nb = b->inbounds != NULL ? b->inbounds->len : 0;
-  if (na != nb)
-    return FALSE;
-  for (guint i = 0; i < na; i++)
-    if (!sy_inbound_config_equal (g_ptr_array_index (a->inbounds, i),
-                                  g_ptr_array_index (b->inbounds, i)))
-      return FALSE;
-
-  na = a->pools != NULL ? a->pools->len : 0;
-  nb = b->pools != NULL ? b->pools->len : 0;
-  if (na != nb)
-    return FALSE;
-  for (guint i = 0; i < na; i++)
-    if (!sy_pool_config_equal (g_ptr_array_index (a->pools, i),
-                               g_ptr_array_index (b->pools, i)))
-      return FALSE;
-
-  return TRUE;
+  return sy_keys_equal (sy_service_keys, &a->service, &b->service) &&
+         sy_keys_equal (sy_direct_keys, &a->service, &b->service) &&
+         ptr_arrays_equal (a->inbounds, b->inbounds, (GEqualFunc) sy_inbound_config_equal) &&
+         ptr_arrays_equal (a->pools, b->pools, (GEqualFunc) sy_pool_config_equal);
 }
 
 SyInboundConfig *
