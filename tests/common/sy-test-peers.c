@@ -8,37 +8,43 @@
 
 #define G_LOG_DOMAIN "sy-test-peers"
 
-#include <errno.h>
+#include <crypt.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 
 #include "sy-test-peers.h"
+#include "sy-test-process.h"
 
 #define PEER_HOST             "127.0.0.1"
 #define PEER_START_ATTEMPTS   5
 #define PEER_READY_TIMEOUT_US (10 * G_USEC_PER_SEC)
-#define PEER_STOP_TIMEOUT_US  (3 * G_USEC_PER_SEC)
+#define PEER_STOP_TIMEOUT_MS  3000
 #define PEER_POLL_INTERVAL_US (20 * 1000)
 
 struct _SyTestPeer
 {
-  char        *name;
-  char        *dir;
-  char        *log_path;
-  GSubprocess *process;
-  GPid         pid;
-  guint16      port;
+  char          *name;
+  char          *dir;
+  GStrv          argv;
+  GStrv          env;       /* extra "KEY=VALUE" entries, or NULL */
+  SyTestProcess *process;   /* NULL after a failed restart */
+  guint16        port;
 };
 
-/* Writes the peer's config for @port into @dir and returns its argv. */
-typedef GStrv (*PeerBuildFunc) (const char  *dir,
-                                guint16      port,
-                                gpointer     data,
-                                GError     **error);
+typedef struct
+{
+  const char *username;
+  const char *password;
+  const char *preload;
+} PeerOptions;
+
+/* Writes the peer's config for peer->port into peer->dir and sets
+ * peer->argv (and peer->env, if it needs one). */
+typedef gboolean (*PeerBuildFunc) (SyTestPeer         *peer,
+                                   const PeerOptions  *options,
+                                   GError            **error);
 
 guint16
 sy_test_find_free_port (const char *address)
@@ -62,32 +68,28 @@ sy_test_find_free_port (const char *address)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
-static void
-remove_dir (const char *path)
+void
+sy_test_rm_rf (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
+  GDir *dir;
 
-  if (dir == NULL)
+  if (path == NULL)
     return;
-  while ((name = g_dir_read_name (dir)) != NULL)
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && (dir = g_dir_open (path, 0, NULL)) != NULL)
     {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+      const char *name;
 
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_dir (child);
-      else
-        g_unlink (child);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          sy_test_rm_rf (child);
+        }
+      g_dir_close (dir);
+      g_rmdir (path);
+      return;
     }
-  g_rmdir (path);
-}
-
-static gboolean
-peer_exited (SyTestPeer *peer)
-{
-  /* GSubprocess reaps on GLib's worker thread and then forgets the pid,
-   * so this needs no main loop. */
-  return g_subprocess_get_identifier (peer->process) == NULL;
+  g_unlink (path);
 }
 
 static gboolean
@@ -110,44 +112,56 @@ probe_port (guint16 port)
 char *
 sy_test_peer_dup_log (SyTestPeer *peer)
 {
-  char *contents = NULL;
-
   g_return_val_if_fail (peer != NULL, NULL);
 
-  if (!g_file_get_contents (peer->log_path, &contents, NULL, NULL))
+  if (peer->process == NULL)
     return g_strdup ("");
-  return contents;
+  return sy_test_process_dup_output (peer->process);
 }
 
+gboolean
+sy_test_peer_is_running (SyTestPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, FALSE);
+
+  return peer->process != NULL && sy_test_process_is_running (peer->process);
+}
+
+void
+sy_test_peer_signal (SyTestPeer *peer,
+                     int         signum)
+{
+  g_return_if_fail (peer != NULL);
+
+  if (peer->process != NULL)
+    sy_test_process_signal (peer->process, signum);
+}
+
+int
+sy_test_peer_wait (SyTestPeer *peer,
+                   guint       timeout_ms)
+{
+  g_return_val_if_fail (peer != NULL, -1);
+  g_return_val_if_fail (peer->process != NULL, -1);
+
+  return sy_test_process_wait (peer->process, timeout_ms);
+}
+
+/* Ends the peer's process, politely first: danted's mother takes its
+ * children with it on SIGTERM. */
 static void
 peer_kill (SyTestPeer *peer)
 {
-  gint64 deadline;
-
   if (peer->process == NULL)
     return;
 
-  if (!peer_exited (peer))
+  if (sy_test_process_is_running (peer->process))
     {
-      /* The whole group: danted forks helpers that must go with it. */
-      if (kill (-peer->pid, SIGTERM) != 0)
-        g_subprocess_send_signal (peer->process, SIGTERM);
-
-      deadline = g_get_monotonic_time () + PEER_STOP_TIMEOUT_US;
-      while (!peer_exited (peer) && g_get_monotonic_time () < deadline)
-        g_usleep (PEER_POLL_INTERVAL_US);
-
-      if (!peer_exited (peer))
-        {
-          kill (-peer->pid, SIGKILL);
-          g_subprocess_force_exit (peer->process);
-        }
+      sy_test_process_signal (peer->process, SIGTERM);
+      sy_test_process_wait (peer->process, PEER_STOP_TIMEOUT_MS);
     }
-
-  g_subprocess_wait (peer->process, NULL, NULL);
-  /* Helpers that outlived their parent (they should not) go now. */
-  kill (-peer->pid, SIGKILL);
-  g_clear_object (&peer->process);
+  /* SIGKILL for whatever is left of the group. */
+  g_clear_pointer (&peer->process, sy_test_process_free);
 }
 
 void
@@ -157,91 +171,107 @@ sy_test_peer_stop (SyTestPeer *peer)
     return;
 
   peer_kill (peer);
-  if (peer->dir != NULL)
-    remove_dir (peer->dir);
+  sy_test_rm_rf (peer->dir);
   g_free (peer->name);
   g_free (peer->dir);
-  g_free (peer->log_path);
+  g_strfreev (peer->argv);
+  g_strfreev (peer->env);
   g_free (peer);
 }
 
-static void
-peer_child_setup (gpointer user_data)
+/* Runs peer->argv; fails only when it cannot be run at all. */
+static gboolean
+peer_launch (SyTestPeer  *peer,
+             GError     **error)
 {
-  /* Its own process group, so that stopping it reaches its children. */
-  setpgid (0, 0);
-  /* A test that aborts (a failed assertion, a meson timeout) never runs
-   * its cleanup: the peer must not outlive it. The signal comes when the
-   * thread that spawned it exits, so start peers from the main thread. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  g_assert (peer->process == NULL);
+
+  peer->process = sy_test_process_spawn (peer->name, peer->dir,
+                                         (const char * const *) peer->argv,
+                                         (const char * const *) peer->env, error);
+  if (peer->process == NULL)
+    {
+      g_prefix_error (error, "cannot start %s (is it installed?): ", peer->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Blocks until the launched peer accepts connections; if it exits or stays
+ * silent, ends it and fails with its output. */
+static gboolean
+peer_wait_listening (SyTestPeer  *peer,
+                     GError     **error)
+{
+  g_autofree char *output = NULL;
+  gint64 deadline = g_get_monotonic_time () + PEER_READY_TIMEOUT_US;
+
+  while (sy_test_process_is_running (peer->process) && g_get_monotonic_time () < deadline)
+    {
+      if (probe_port (peer->port) && sy_test_process_is_running (peer->process))
+        {
+          g_debug ("%s is listening on %s:%u", peer->name, PEER_HOST, peer->port);
+          return TRUE;
+        }
+      g_usleep (PEER_POLL_INTERVAL_US);
+    }
+
+  sy_test_process_signal (peer->process, SIGKILL);
+  sy_test_process_wait (peer->process, PEER_STOP_TIMEOUT_MS);
+  output = sy_test_process_dup_output (peer->process);
+  g_clear_pointer (&peer->process, sy_test_process_free);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "%s did not start listening on %s:%u; its output:\n%s",
+               peer->name, PEER_HOST, peer->port, output);
+  return FALSE;
 }
 
 static SyTestPeer *
-peer_start (const char     *name,
-            PeerBuildFunc   build,
-            gpointer        data,
-            GError        **error)
+peer_start (const char         *name,
+            guint16             port,
+            PeerBuildFunc       build,
+            const PeerOptions  *options,
+            GError            **error)
 {
   g_autoptr(GError) last_error = NULL;
+  /* A port of the caller's is kept: the test means that one. */
+  guint attempts = port != 0 ? 1 : PEER_START_ATTEMPTS;
 
-  for (guint attempt = 0; attempt < PEER_START_ATTEMPTS; attempt++)
+  for (guint attempt = 0; attempt < attempts; attempt++)
     {
       g_autoptr(SyTestPeer) peer = g_new0 (SyTestPeer, 1);
-      g_autoptr(GSubprocessLauncher) launcher = NULL;
-      g_auto(GStrv) argv = NULL;
-      g_autofree char *log = NULL;
-      const char *pid_text;
-      gint64 deadline;
 
       peer->name = g_strdup (name);
       peer->dir = g_dir_make_tmp ("sy-test-peer-XXXXXX", error);
       if (peer->dir == NULL)
         return NULL;
-      peer->log_path = g_build_filename (peer->dir, "log", NULL);
       /* Bind-then-close leaves a window in which another test may take
        * the port: a peer that dies at start is retried on another one. */
-      peer->port = sy_test_find_free_port (PEER_HOST);
+      peer->port = port != 0 ? port : sy_test_find_free_port (PEER_HOST);
 
-      argv = build (peer->dir, peer->port, data, error);
-      if (argv == NULL)
+      if (!build (peer, options, error) || !peer_launch (peer, error))
         return NULL;
-
-      launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT |
-                                            G_SUBPROCESS_FLAGS_STDERR_MERGE);
-      g_subprocess_launcher_set_stdout_file_path (launcher, peer->log_path);
-      g_subprocess_launcher_set_cwd (launcher, peer->dir);
-      g_subprocess_launcher_set_child_setup (launcher, peer_child_setup, NULL, NULL);
-      peer->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
-      if (peer->process == NULL)
-        {
-          g_prefix_error (error, "cannot start %s (is it installed?): ", name);
-          return NULL;
-        }
-      pid_text = g_subprocess_get_identifier (peer->process);
-      peer->pid = pid_text != NULL ? (GPid) atoi (pid_text) : 0;
-
-      deadline = g_get_monotonic_time () + PEER_READY_TIMEOUT_US;
-      while (!peer_exited (peer) && g_get_monotonic_time () < deadline)
-        {
-          if (probe_port (peer->port) && !peer_exited (peer))
-            {
-              g_debug ("%s is listening on %s:%u", name, PEER_HOST, peer->port);
-              return g_steal_pointer (&peer);
-            }
-          g_usleep (PEER_POLL_INTERVAL_US);
-        }
-
-      peer_kill (peer);
-      log = sy_test_peer_dup_log (peer);
       g_clear_error (&last_error);
-      last_error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                "%s did not start listening on %s:%u; its log:\n%s",
-                                name, PEER_HOST, peer->port, log);
+      if (peer_wait_listening (peer, &last_error))
+        return g_steal_pointer (&peer);
       g_debug ("%s", last_error->message);
     }
 
   g_propagate_error (error, g_steal_pointer (&last_error));
   return NULL;
+}
+
+gboolean
+sy_test_peer_restart (SyTestPeer  *peer,
+                      GError     **error)
+{
+  g_return_val_if_fail (peer != NULL, FALSE);
+  g_return_val_if_fail (!sy_test_peer_is_running (peer), FALSE);
+
+  /* Reaps the old process and whatever it left in its group. */
+  g_clear_pointer (&peer->process, sy_test_process_free);
+
+  return peer_launch (peer, error) && peer_wait_listening (peer, error);
 }
 
 const char *
@@ -258,12 +288,6 @@ sy_test_peer_get_port (SyTestPeer *peer)
   return peer->port;
 }
 
-typedef struct
-{
-  const char *username;
-  const char *password;
-} Credentials;
-
 static char *
 find_program (const char *name,
               const char *fallback)
@@ -274,23 +298,28 @@ find_program (const char *name,
   return path != NULL ? path : g_strdup (fallback);
 }
 
-static GStrv
-build_microsocks (const char  *dir,
-                  guint16      port,
-                  gpointer     data,
-                  GError     **error)
+static gboolean
+build_microsocks (SyTestPeer         *peer,
+                  const PeerOptions  *options,
+                  GError            **error)
 {
-  const Credentials *credentials = data;
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
   g_autofree char *program = find_program ("microsocks", "/usr/bin/microsocks");
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *port_text = g_strdup_printf ("%u", peer->port);
 
   g_strv_builder_add_many (argv, program, "-i", PEER_HOST, "-p", port_text, NULL);
-  if (credentials->username != NULL)
-    g_strv_builder_add_many (argv, "-u", credentials->username,
-                             "-P", credentials->password != NULL ? credentials->password : "",
+  if (options->username != NULL)
+    g_strv_builder_add_many (argv, "-u", options->username,
+                             "-P", options->password != NULL ? options->password : "",
                              NULL);
-  return g_strv_builder_end (argv);
+  peer->argv = g_strv_builder_end (argv);
+
+  if (options->preload != NULL)
+    {
+      peer->env = g_new0 (char *, 2);
+      peer->env[0] = g_strconcat ("LD_PRELOAD=", options->preload, NULL);
+    }
+  return TRUE;
 }
 
 SyTestPeer *
@@ -298,20 +327,80 @@ sy_test_peer_start_microsocks (const char  *username,
                                const char  *password,
                                GError     **error)
 {
-  Credentials credentials = { username, password };
-
-  return peer_start ("microsocks", build_microsocks, &credentials, error);
+  return sy_test_peer_start_microsocks_full (0, username, password, NULL, error);
 }
 
-static GStrv
-build_danted (const char  *dir,
-              guint16      port,
-              gpointer     data,
-              GError     **error)
+SyTestPeer *
+sy_test_peer_start_microsocks_full (guint16      port,
+                                    const char  *username,
+                                    const char  *password,
+                                    const char  *preload,
+                                    GError     **error)
 {
-  g_autofree char *config_path = g_build_filename (dir, "danted.conf", NULL);
-  g_autofree char *pid_path = g_build_filename (dir, "danted.pid", NULL);
+  PeerOptions options = { username, password, preload };
+
+  return peer_start ("microsocks", port, build_microsocks, &options, error);
+}
+
+gboolean
+sy_test_can_isolate_accounts (void)
+{
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
+
+  return geteuid () == 0 && unshare != NULL;
+}
+
+/* Private copies of passwd and shadow with one extra account whose password
+ * is hashed with SHA-512 crypt, the scheme Debian's shadow uses. */
+static gboolean
+write_private_accounts (const char  *dir,
+                        const char  *username,
+                        const char  *password,
+                        char       **passwd_path,
+                        char       **shadow_path,
+                        GError     **error)
+{
+  g_autofree char *passwd = NULL;
+  g_autofree char *shadow = NULL;
+  g_autofree char *passwd_text = NULL;
+  g_autofree char *shadow_text = NULL;
+  struct crypt_data data = { 0 };
+  const char *hash;
+
+  if (!g_file_get_contents ("/etc/passwd", &passwd, NULL, error) ||
+      !g_file_get_contents ("/etc/shadow", &shadow, NULL, error))
+    return FALSE;
+
+  hash = crypt_r (password, "$6$switchyardtest$", &data);
+  if (hash == NULL || hash[0] == '*')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "crypt_r could not hash the password");
+      return FALSE;
+    }
+
+  passwd_text = g_strdup_printf ("%s%s:x:64999:64999:switchyard test:/nonexistent:"
+                                 "/usr/sbin/nologin\n", passwd, username);
+  shadow_text = g_strdup_printf ("%s%s:%s:19000:0:99999:7:::\n", shadow, username, hash);
+
+  *passwd_path = g_build_filename (dir, "passwd", NULL);
+  *shadow_path = g_build_filename (dir, "shadow", NULL);
+  return g_file_set_contents_full (*passwd_path, passwd_text, -1,
+                                   G_FILE_SET_CONTENTS_NONE, 0644, error) &&
+         g_file_set_contents_full (*shadow_path, shadow_text, -1,
+                                   G_FILE_SET_CONTENTS_NONE, 0600, error);
+}
+
+static gboolean
+build_danted (SyTestPeer         *peer,
+              const PeerOptions  *options,
+              GError            **error)
+{
+  g_autofree char *config_path = g_build_filename (peer->dir, "danted.conf", NULL);
+  g_autofree char *pid_path = g_build_filename (peer->dir, "danted.pid", NULL);
   g_autofree char *program = find_program ("danted", "/usr/sbin/danted");
+  g_autofree char *passwd_path = NULL;
+  g_autofree char *shadow_path = NULL;
+  g_autofree char *script = NULL;
   g_autofree char *config = NULL;
   const char *user = g_get_user_name ();
   g_autoptr(GStrvBuilder) argv = NULL;
@@ -323,36 +412,72 @@ build_danted (const char  *dir,
                             "external: 127.0.0.1\n"
                             "external: ::1\n"
                             "clientmethod: none\n"
-                            "socksmethod: none\n"
+                            "socksmethod: %s\n"
                             "user.privileged: %s\n"
                             "user.unprivileged: %s\n"
                             "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
                             "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
                             "socks pass { from: 127.0.0.0/8 to: ::/0 }\n",
-                            port, user, user);
+                            peer->port, options->username != NULL ? "username" : "none",
+                            user, user);
   if (!g_file_set_contents (config_path, config, -1, error))
-    return NULL;
+    return FALSE;
 
   argv = g_strv_builder_new ();
-  g_strv_builder_add_many (argv, program, "-f", config_path, "-p", pid_path, "-N", "1", NULL);
-  return g_strv_builder_end (argv);
+  if (options->username == NULL)
+    {
+      /* Without -D danted stays in the foreground. */
+      g_strv_builder_add_many (argv, program, "-f", config_path, "-p", pid_path, "-N", "1", NULL);
+      peer->argv = g_strv_builder_end (argv);
+      return TRUE;
+    }
+
+  if (!sy_test_can_isolate_accounts ())
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "danted with username authentication needs root (a private mount "
+                   "namespace for its test account)");
+      return FALSE;
+    }
+  if (!write_private_accounts (peer->dir, options->username,
+                               options->password != NULL ? options->password : "",
+                               &passwd_path, &shadow_path, error))
+    return FALSE;
+
+  /* unshare and sh both exec, so the PID we hold is danted's own. */
+  script = g_strdup_printf ("mount --bind '%s' /etc/passwd && mount --bind '%s' /etc/shadow "
+                            "&& exec '%s' -f '%s' -p '%s' -N 1",
+                            passwd_path, shadow_path, program, config_path, pid_path);
+  g_strv_builder_add_many (argv, "unshare", "--mount", "--propagation", "private",
+                           "/bin/sh", "-c", script, NULL);
+  peer->argv = g_strv_builder_end (argv);
+  return TRUE;
 }
 
 SyTestPeer *
 sy_test_peer_start_danted (GError **error)
 {
-  return peer_start ("danted", build_danted, NULL, error);
+  return sy_test_peer_start_danted_full (0, NULL, NULL, error);
 }
 
-static GStrv
-build_tinyproxy (const char  *dir,
-                 guint16      port,
-                 gpointer     data,
-                 GError     **error)
+SyTestPeer *
+sy_test_peer_start_danted_full (guint16      port,
+                                const char  *username,
+                                const char  *password,
+                                GError     **error)
 {
-  const Credentials *credentials = data;
-  g_autofree char *config_path = g_build_filename (dir, "tinyproxy.conf", NULL);
-  g_autofree char *pid_path = g_build_filename (dir, "tinyproxy.pid", NULL);
+  PeerOptions options = { username, password, NULL };
+
+  return peer_start ("danted", port, build_danted, &options, error);
+}
+
+static gboolean
+build_tinyproxy (SyTestPeer         *peer,
+                 const PeerOptions  *options,
+                 GError            **error)
+{
+  g_autofree char *config_path = g_build_filename (peer->dir, "tinyproxy.conf", NULL);
+  g_autofree char *pid_path = g_build_filename (peer->dir, "tinyproxy.pid", NULL);
   g_autofree char *program = find_program ("tinyproxy", "/usr/bin/tinyproxy");
   g_autoptr(GString) config = g_string_new (NULL);
   g_autoptr(GStrvBuilder) argv = NULL;
@@ -367,16 +492,17 @@ build_tinyproxy (const char  *dir,
                           "PidFile \"%s\"\n"
                           "Allow 127.0.0.1\n"
                           "DisableViaHeader Yes\n",
-                          port, pid_path);
-  if (credentials->username != NULL)
-    g_string_append_printf (config, "BasicAuth %s %s\n", credentials->username,
-                            credentials->password != NULL ? credentials->password : "");
+                          peer->port, pid_path);
+  if (options->username != NULL)
+    g_string_append_printf (config, "BasicAuth %s %s\n", options->username,
+                            options->password != NULL ? options->password : "");
   if (!g_file_set_contents (config_path, config->str, -1, error))
-    return NULL;
+    return FALSE;
 
   argv = g_strv_builder_new ();
   g_strv_builder_add_many (argv, program, "-d", "-c", config_path, NULL);
-  return g_strv_builder_end (argv);
+  peer->argv = g_strv_builder_end (argv);
+  return TRUE;
 }
 
 SyTestPeer *
@@ -384,9 +510,9 @@ sy_test_peer_start_tinyproxy (const char  *username,
                               const char  *password,
                               GError     **error)
 {
-  Credentials credentials = { username, password };
+  PeerOptions options = { username, password, NULL };
 
-  return peer_start ("tinyproxy", build_tinyproxy, &credentials, error);
+  return peer_start ("tinyproxy", 0, build_tinyproxy, &options, error);
 }
 
 /* ---- In-process servers ------------------------------------------------ */

@@ -12,41 +12,80 @@ G_BEGIN_DECLS
 
 /* ---- Real peers, run as subprocesses on 127.0.0.1 ----------------------
  *
- * Each start function picks a free port, writes whatever config the peer
- * needs into a private temporary directory, spawns the peer in its own
- * process group and blocks (with a 10 s limit) until it accepts TCP
- * connections; a peer that lost the race for its port is restarted on
- * another one. On failure the error carries the peer's own log.
- * sy_test_peer_stop() kills the whole process group, waits for the peer and
- * removes the temporary directory. A peer also gets SIGTERM when the thread
- * that started it exits (PR_SET_PDEATHSIG), so an aborted test leaves no
- * peer behind: start peers from the test's main thread. */
+ * Each start function writes whatever config the peer needs into a private
+ * temporary directory, runs the peer as a SyTestProcess (its own process
+ * group, its output captured and echoed to stderr, killed when the thread
+ * that started it exits: start peers from the test's main thread) and blocks
+ * (with a 10 s limit) until it accepts TCP connections. On failure the
+ * error carries the peer's own output.
+ *
+ * With @port 0 the peer gets a free port, and a peer that lost the race for
+ * it is restarted on another one. Failover tests kill a peer the way it
+ * crashes (sy_test_peer_signal() with SIGKILL, sy_test_peer_wait()) and
+ * bring it back on the same port (sy_test_peer_restart()).
+ *
+ * sy_test_peer_stop() stops the whole process group (SIGTERM, then SIGKILL),
+ * waits for it and removes the temporary directory. */
 
 typedef struct _SyTestPeer SyTestPeer;
 
 /* microsocks (RFC 1928; RFC 1929 when @username is not NULL). */
-SyTestPeer *sy_test_peer_start_microsocks (const char  *username,
-                                           const char  *password,
-                                           GError     **error);
+SyTestPeer *sy_test_peer_start_microsocks      (const char  *username,
+                                                const char  *password,
+                                                GError     **error);
+/* The same on @port (0: any free port), with @preload (may be NULL) in its
+ * LD_PRELOAD. */
+SyTestPeer *sy_test_peer_start_microsocks_full (guint16      port,
+                                                const char  *username,
+                                                const char  *password,
+                                                const char  *preload,
+                                                GError     **error);
 /* dante-server (/usr/sbin/danted), no authentication, connecting out to
  * IPv4 and IPv6 destinations. */
-SyTestPeer *sy_test_peer_start_danted     (GError     **error);
+SyTestPeer *sy_test_peer_start_danted          (GError     **error);
+/* The same on @port (0: any free port). With @username, danted requires
+ * RFC 1929 username/password authentication, which it checks against the
+ * system's password database: the account exists only in a private copy of
+ * /etc/passwd and /etc/shadow bind-mounted for danted alone in a mount
+ * namespace of its own, so this needs root (see
+ * sy_test_can_isolate_accounts()). */
+SyTestPeer *sy_test_peer_start_danted_full     (guint16      port,
+                                                const char  *username,
+                                                const char  *password,
+                                                GError     **error);
 /* tinyproxy as an HTTP CONNECT proxy (BasicAuth when @username is not
  * NULL); CONNECT is allowed to every port. */
-SyTestPeer *sy_test_peer_start_tinyproxy  (const char  *username,
-                                           const char  *password,
-                                           GError     **error);
+SyTestPeer *sy_test_peer_start_tinyproxy       (const char  *username,
+                                                const char  *password,
+                                                GError     **error);
+/* Whether sy_test_peer_start_danted_full() can require authentication. */
+gboolean    sy_test_can_isolate_accounts       (void);
 
-const char *sy_test_peer_get_host         (SyTestPeer  *peer);   /* "127.0.0.1" */
-guint16     sy_test_peer_get_port         (SyTestPeer  *peer);
+const char *sy_test_peer_get_host              (SyTestPeer  *peer);   /* "127.0.0.1" */
+guint16     sy_test_peer_get_port              (SyTestPeer  *peer);
 /* The peer's stdout+stderr so far, for failure messages. */
-char       *sy_test_peer_dup_log          (SyTestPeer  *peer);
-void        sy_test_peer_stop             (SyTestPeer  *peer);
+char       *sy_test_peer_dup_log               (SyTestPeer  *peer);
+gboolean    sy_test_peer_is_running            (SyTestPeer  *peer);
+/* Sends @signum to the peer's process group (SIGKILL: the way a peer
+ * crashes), if it still runs. */
+void        sy_test_peer_signal                (SyTestPeer  *peer,
+                                                int          signum);
+/* The wait status, or -1 when the peer is still running after @timeout_ms. */
+int         sy_test_peer_wait                  (SyTestPeer  *peer,
+                                                guint        timeout_ms);
+/* Starts a peer that exited again, on the same port with the same
+ * configuration, and blocks until it accepts connections. */
+gboolean    sy_test_peer_restart               (SyTestPeer  *peer,
+                                                GError     **error);
+void        sy_test_peer_stop                  (SyTestPeer  *peer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyTestPeer, sy_test_peer_stop)
 
 /* A port that was free on @address a moment ago (binds port 0, closes). */
-guint16     sy_test_find_free_port        (const char  *address);
+guint16     sy_test_find_free_port             (const char  *address);
+/* Removes @path and, for a directory, everything in it; symbolic links are
+ * removed, never followed. */
+void        sy_test_rm_rf                      (const char  *path);
 
 /* ---- In-process servers, each on its own threads -----------------------
  *

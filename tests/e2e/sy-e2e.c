@@ -1,4 +1,4 @@
-/* sy-e2e.c — processes, peers and servers for the end-to-end tests
+/* sy-e2e.c — switchyardd, servers and curl for the end-to-end tests
  *
  * Copyright 2026 The Switchyard developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -8,14 +8,12 @@
 
 #define G_LOG_DOMAIN "sy-e2e"
 
-#include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -26,285 +24,13 @@
 
 #include "sy-e2e.h"
 
-/* Environment variables that would send a child's traffic elsewhere. */
-static const char * const proxy_variables[] = {
-  "http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy",
-  "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "FTP_PROXY",
-};
-
-/* ------------------------------------------------------------ processes */
-
-struct _SyE2eProcess
-{
-  char        *name;
-  GSubprocess *subprocess;
-  GPid         pid;
-  GThread     *reader;
-
-  GMutex       mutex;
-  GCond        cond;
-  GString     *output;
-  gboolean     eof;
-
-  gboolean     exited;
-  int          wait_status;
-};
-
-static void
-child_setup (gpointer user_data)
-{
-  /* A group of its own: danted forks children, and a SIGKILL meant for
-   * "the peer" must reach all of them. */
-  setpgid (0, 0);
-  /* A test that fails an assertion aborts without cleaning up; its peers
-   * and its switchyardd must not outlive it. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gpointer
-reader_thread (gpointer data)
-{
-  SyE2eProcess *self = data;
-  GInputStream *stream = g_subprocess_get_stdout_pipe (self->subprocess);
-  gboolean at_line_start = TRUE;
-  char buf[4096];
-  gssize n;
-
-  while ((n = g_input_stream_read (stream, buf, sizeof buf, NULL, NULL)) > 0)
-    {
-      g_autoptr(GString) echo = g_string_new (NULL);
-
-      for (gssize i = 0; i < n; i++)
-        {
-          if (at_line_start)
-            g_string_append_printf (echo, "[%s] ", self->name);
-          g_string_append_c (echo, buf[i]);
-          at_line_start = buf[i] == '\n';
-        }
-      fputs (echo->str, stderr);
-
-      g_mutex_lock (&self->mutex);
-      g_string_append_len (self->output, buf, n);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->mutex);
-    }
-
-  g_mutex_lock (&self->mutex);
-  self->eof = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->mutex);
-
-  return NULL;
-}
-
-SyE2eProcess *
-sy_e2e_process_spawn (const char         *name,
-                      const char * const *argv,
-                      const char * const *env,
-                      GError            **error)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) subprocess = NULL;
-  SyE2eProcess *self;
-  const char *identifier;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  for (gsize i = 0; i < G_N_ELEMENTS (proxy_variables); i++)
-    g_subprocess_launcher_unsetenv (launcher, proxy_variables[i]);
-  for (gsize i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
-
-      g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
-    }
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-
-  subprocess = g_subprocess_launcher_spawnv (launcher, argv, error);
-  if (subprocess == NULL)
-    return NULL;
-
-  self = g_new0 (SyE2eProcess, 1);
-  self->name = g_strdup (name);
-  self->subprocess = g_steal_pointer (&subprocess);
-  identifier = g_subprocess_get_identifier (self->subprocess);
-  self->pid = identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
-  g_mutex_init (&self->mutex);
-  g_cond_init (&self->cond);
-  self->output = g_string_new (NULL);
-  self->reader = g_thread_new (name, reader_thread, self);
-
-  return self;
-}
-
-GPid
-sy_e2e_process_get_pid (SyE2eProcess *self)
-{
-  return self->pid;
-}
-
-gboolean
-sy_e2e_process_is_running (SyE2eProcess *self)
-{
-  /* GSubprocess forgets the identifier once the child has been reaped. */
-  return !self->exited && g_subprocess_get_identifier (self->subprocess) != NULL;
-}
-
-char *
-sy_e2e_process_dup_output (SyE2eProcess *self)
-{
-  char *copy;
-
-  g_mutex_lock (&self->mutex);
-  copy = g_strndup (self->output->str, self->output->len);
-  g_mutex_unlock (&self->mutex);
-
-  return copy;
-}
-
-gsize
-sy_e2e_process_get_output_length (SyE2eProcess *self)
-{
-  gsize length;
-
-  g_mutex_lock (&self->mutex);
-  length = self->output->len;
-  g_mutex_unlock (&self->mutex);
-
-  return length;
-}
-
-gssize
-sy_e2e_process_wait_output (SyE2eProcess *self,
-                            gsize         from,
-                            const char   *needle,
-                            guint         timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  gssize found = -1;
-
-  g_mutex_lock (&self->mutex);
-  for (;;)
-    {
-      if (from < self->output->len)
-        {
-          const char *match = g_strstr_len (self->output->str + from,
-                                            self->output->len - from, needle);
-
-          if (match != NULL)
-            {
-              found = (match - self->output->str) + strlen (needle);
-              break;
-            }
-        }
-      if (self->eof || !g_cond_wait_until (&self->cond, &self->mutex, deadline))
-        break;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  return found;
-}
-
-void
-sy_e2e_process_signal (SyE2eProcess *self,
-                       int           signum)
-{
-  if (sy_e2e_process_is_running (self))
-    kill (-self->pid, signum);
-}
-
-static void
-wait_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *done = TRUE;
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-int
-sy_e2e_process_wait (SyE2eProcess *self,
-                     guint         timeout_ms)
-{
-  g_autoptr(GMainContext) context = NULL;
-  g_autoptr(GCancellable) cancellable = NULL;
-  g_autoptr(GSource) timeout = NULL;
-  gboolean done = FALSE;
-
-  if (self->exited)
-    return self->wait_status;
-
-  /* A private context: the caller's main loop, if any, is not ours to run. */
-  context = g_main_context_new ();
-  g_main_context_push_thread_default (context);
-  cancellable = g_cancellable_new ();
-  timeout = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (timeout, timeout_cb, cancellable, NULL);
-  g_source_attach (timeout, context);
-  g_subprocess_wait_async (self->subprocess, cancellable, wait_done_cb, &done);
-  while (!done)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (timeout);
-  g_main_context_pop_thread_default (context);
-
-  if (g_subprocess_get_identifier (self->subprocess) != NULL)
-    return -1;
-
-  self->exited = TRUE;
-  self->wait_status = g_subprocess_get_status (self->subprocess);
-  return self->wait_status;
-}
-
-void
-sy_e2e_process_free (SyE2eProcess *self)
-{
-  if (self == NULL)
-    return;
-
-  if (sy_e2e_process_is_running (self))
-    {
-      kill (-self->pid, SIGKILL);
-      sy_e2e_process_wait (self, 10000);
-    }
-  else
-    {
-      /* The leader is gone; children it left behind in its group are not ours to keep. */
-      kill (-self->pid, SIGKILL);
-    }
-  g_thread_join (self->reader);
-
-  g_clear_object (&self->subprocess);
-  g_string_free (self->output, TRUE);
-  g_mutex_clear (&self->mutex);
-  g_cond_clear (&self->cond);
-  g_free (self->name);
-  g_free (self);
-}
-
-int
-sy_e2e_exit_code (int wait_status)
-{
-  if (WIFEXITED (wait_status))
-    return WEXITSTATUS (wait_status);
-  return -1;
-}
-
 /* ------------------------------------------------------------ switchyardd */
 
 struct _SyE2eService
 {
-  char         *dir;
-  char         *config_dir;
-  SyE2eProcess *process;
+  char          *dir;
+  char          *config_dir;
+  SyTestProcess *process;
 };
 
 SyE2eService *
@@ -361,25 +87,25 @@ sy_e2e_service_start (SyE2eService  *self,
     }
   g_assert_no_errno (g_mkdir_with_parents (runtime, 0700));
 
-  self->process = sy_e2e_process_spawn ("switchyardd", argv, env, error);
+  self->process = sy_test_process_spawn ("switchyardd", NULL, argv, env, error);
   if (self->process == NULL)
     return FALSE;
 
   /* The banner ends with the "try:" hint, printed once every inbound listens. */
-  if (sy_e2e_process_wait_output (self->process, 0, "  try: ", 20000) < 0)
+  if (sy_test_process_wait_output (self->process, 0, "  try: ", 20000) < 0)
     {
-      g_autofree char *output = sy_e2e_process_dup_output (self->process);
+      g_autofree char *output = sy_test_process_dup_output (self->process);
 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "switchyardd did not start listening; its output:\n%s", output);
-      g_clear_pointer (&self->process, sy_e2e_process_free);
+      g_clear_pointer (&self->process, sy_test_process_free);
       return FALSE;
     }
 
   return TRUE;
 }
 
-SyE2eProcess *
+SyTestProcess *
 sy_e2e_service_get_process (SyE2eService *self)
 {
   return self->process;
@@ -389,7 +115,7 @@ GPid
 sy_e2e_service_get_pid (SyE2eService *self)
 {
   g_assert_nonnull (self->process);
-  return sy_e2e_process_get_pid (self->process);
+  return sy_test_process_get_pid (self->process);
 }
 
 void
@@ -399,12 +125,12 @@ sy_e2e_service_stop (SyE2eService *self)
   int status;
 
   g_assert_nonnull (self->process);
-  kill (sy_e2e_process_get_pid (self->process), SIGTERM);
-  status = sy_e2e_process_wait (self->process, 10000);
+  kill (sy_test_process_get_pid (self->process), SIGTERM);
+  status = sy_test_process_wait (self->process, 10000);
   g_assert_cmpint (status, !=, -1);
   g_spawn_check_wait_status (status, &error);
   g_assert_no_error (error);
-  g_clear_pointer (&self->process, sy_e2e_process_free);
+  g_clear_pointer (&self->process, sy_test_process_free);
 }
 
 void
@@ -413,166 +139,11 @@ sy_e2e_service_free (SyE2eService *self)
   if (self == NULL)
     return;
 
-  g_clear_pointer (&self->process, sy_e2e_process_free);
-  sy_e2e_rm_rf (self->dir);
+  g_clear_pointer (&self->process, sy_test_process_free);
+  sy_test_rm_rf (self->dir);
   g_free (self->config_dir);
   g_free (self->dir);
   g_free (self);
-}
-
-/* ------------------------------------------------------------------ peers */
-
-static SyE2eProcess *
-wait_peer (SyE2eProcess  *process,
-           guint16        port,
-           GError       **error)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      if (!sy_e2e_process_is_running (process))
-        break;
-      if (sy_e2e_wait_port (port, 50))
-        return process;
-    }
-
-  {
-    g_autofree char *output = sy_e2e_process_dup_output (process);
-
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "peer does not listen on 127.0.0.1:%u; its output:\n%s", port, output);
-  }
-  sy_e2e_process_free (process);
-  return NULL;
-}
-
-SyE2eProcess *
-sy_e2e_start_microsocks (guint16      port,
-                         const char  *username,
-                         const char  *password,
-                         GError     **error)
-{
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  const char *argv[] = { "microsocks", "-i", "127.0.0.1", "-p", port_text,
-                         username != NULL ? "-u" : NULL, username, "-P", password, NULL };
-  SyE2eProcess *process;
-
-  process = sy_e2e_process_spawn ("microsocks", argv, NULL, error);
-  if (process == NULL)
-    return NULL;
-  return wait_peer (process, port, error);
-}
-
-gboolean
-sy_e2e_can_isolate_accounts (void)
-{
-  return geteuid () == 0 && g_find_program_in_path ("unshare") != NULL;
-}
-
-/* Private copies of passwd and shadow with one extra account whose password
- * is hashed with SHA-512 crypt, the scheme Debian's shadow uses. */
-static gboolean
-write_private_accounts (const char  *dir,
-                        const char  *username,
-                        const char  *password,
-                        char       **passwd_path,
-                        char       **shadow_path,
-                        GError     **error)
-{
-  g_autofree char *passwd = NULL;
-  g_autofree char *shadow = NULL;
-  g_autofree char *passwd_text = NULL;
-  g_autofree char *shadow_text = NULL;
-  struct crypt_data data = { 0 };
-  const char *hash;
-
-  if (!g_file_get_contents ("/etc/passwd", &passwd, NULL, error) ||
-      !g_file_get_contents ("/etc/shadow", &shadow, NULL, error))
-    return FALSE;
-
-  hash = crypt_r (password, "$6$switchyardtest$", &data);
-  if (hash == NULL || hash[0] == '*')
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "crypt_r could not hash the password");
-      return FALSE;
-    }
-
-  passwd_text = g_strdup_printf ("%s%s:x:64999:64999:switchyard test:/nonexistent:/usr/sbin/nologin\n",
-                                 passwd, username);
-  shadow_text = g_strdup_printf ("%s%s:%s:19000:0:99999:7:::\n", shadow, username, hash);
-
-  *passwd_path = g_build_filename (dir, "passwd", NULL);
-  *shadow_path = g_build_filename (dir, "shadow", NULL);
-  return g_file_set_contents_full (*passwd_path, passwd_text, -1,
-                                   G_FILE_SET_CONTENTS_NONE, 0644, error) &&
-         g_file_set_contents_full (*shadow_path, shadow_text, -1,
-                                   G_FILE_SET_CONTENTS_NONE, 0600, error);
-}
-
-SyE2eProcess *
-sy_e2e_start_danted (guint16      port,
-                     const char  *log_dir,
-                     const char  *username,
-                     const char  *password,
-                     GError     **error)
-{
-  g_autofree char *conf = g_strdup_printf ("%s/danted-%u.conf", log_dir, port);
-  g_autofree char *pidfile = g_strdup_printf ("%s/danted-%u.pid", log_dir, port);
-  g_autofree char *passwd_path = NULL;
-  g_autofree char *shadow_path = NULL;
-  g_autofree char *script = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  const char *argv[] = { "/usr/sbin/danted", "-f", conf, "-p", pidfile, NULL };
-  const char *isolated_argv[] = { "unshare", "--mount", "--propagation", "private",
-                                  "/bin/sh", "-c", NULL, NULL };
-  SyE2eProcess *process;
-
-  g_string_append_printf (text,
-                          "logoutput: stderr\n"
-                          "internal: 127.0.0.1 port = %u\n"
-                          "external: 127.0.0.1\n"
-                          "clientmethod: none\n"
-                          "socksmethod: %s\n",
-                          port, username != NULL ? "username" : "none");
-  /* As root danted insists on users to switch to; as anyone else it
-   * simply keeps its own. */
-  if (geteuid () == 0)
-    g_string_append (text, "user.privileged: root\nuser.unprivileged: nobody\n");
-  g_string_append (text,
-                   "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
-                   "socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 command: connect }\n");
-  if (!g_file_set_contents (conf, text->str, -1, error))
-    return NULL;
-
-  if (username == NULL)
-    {
-      /* Without -D danted stays in the foreground. */
-      process = sy_e2e_process_spawn ("danted", argv, NULL, error);
-    }
-  else
-    {
-      if (!sy_e2e_can_isolate_accounts ())
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                       "danted with username authentication needs root (a private mount "
-                       "namespace for its test account)");
-          return NULL;
-        }
-      if (!write_private_accounts (log_dir, username, password, &passwd_path, &shadow_path, error))
-        return NULL;
-
-      /* unshare and sh both exec, so the PID we hold is danted's own. */
-      script = g_strdup_printf ("mount --bind '%s' /etc/passwd && mount --bind '%s' /etc/shadow "
-                                "&& exec /usr/sbin/danted -f '%s' -p '%s'",
-                                passwd_path, shadow_path, conf, pidfile);
-      isolated_argv[6] = script;
-      process = sy_e2e_process_spawn ("danted", isolated_argv, NULL, error);
-    }
-
-  if (process == NULL)
-    return NULL;
-  return wait_peer (process, port, error);
 }
 
 /* ------------------------------------------------------------ HTTP server */
@@ -918,48 +489,6 @@ sy_e2e_sha256_file (const char *path,
                                       g_mapped_file_get_length (mapped));
 }
 
-guint16
-sy_e2e_free_port (void)
-{
-  struct sockaddr_in sin = { .sin_family = AF_INET };
-  socklen_t len = sizeof sin;
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_no_errno (bind (fd, (struct sockaddr *) &sin, sizeof sin));
-  g_assert_no_errno (getsockname (fd, (struct sockaddr *) &sin, &len));
-  close (fd);
-
-  return ntohs (sin.sin_port);
-}
-
-gboolean
-sy_e2e_wait_port (guint16 port,
-                  guint   timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  do
-    {
-      struct sockaddr_in sin = { .sin_family = AF_INET };
-      int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      int rc;
-
-      g_assert_cmpint (fd, >=, 0);
-      sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-      sin.sin_port = htons (port);
-      rc = connect (fd, (struct sockaddr *) &sin, sizeof sin);
-      close (fd);
-      if (rc == 0)
-        return TRUE;
-      g_usleep (20000);
-    }
-  while (g_get_monotonic_time () < deadline);
-
-  return FALSE;
-}
-
 guint
 sy_e2e_count_fds (GPid pid)
 {
@@ -996,28 +525,21 @@ sy_e2e_make_temp_dir (void)
   return dir;
 }
 
-void
-sy_e2e_rm_rf (const char *path)
+/* ------------------------------------------------------------ curl */
+
+/* Environment variables that would send curl's traffic elsewhere. (Children
+ * run as a SyTestProcess lose them too.) */
+static const char * const proxy_variables[] = {
+  "http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy",
+  "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "FTP_PROXY",
+};
+
+int
+sy_e2e_exit_code (int wait_status)
 {
-  GDir *dir;
-
-  if (path == NULL)
-    return;
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && (dir = g_dir_open (path, 0, NULL)) != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          sy_e2e_rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
-      return;
-    }
-  g_unlink (path);
+  if (WIFEXITED (wait_status))
+    return WEXITSTATUS (wait_status);
+  return -1;
 }
 
 static GStrv
@@ -1059,11 +581,11 @@ sy_e2e_run_curl (const char * const *args,
   return sy_e2e_exit_code (status);
 }
 
-SyE2eProcess *
+SyTestProcess *
 sy_e2e_spawn_curl (const char * const *args,
                    GError            **error)
 {
   g_auto(GStrv) argv = curl_argv (args);
 
-  return sy_e2e_process_spawn ("curl", (const char * const *) argv, NULL, error);
+  return sy_test_process_spawn ("curl", NULL, (const char * const *) argv, NULL, error);
 }

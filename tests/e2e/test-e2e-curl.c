@@ -218,7 +218,7 @@ main (int   argc,
   http_server = sy_e2e_http_server_new (&error);
   g_assert_no_error (error);
 
-  proxy_port = sy_e2e_free_port ();
+  proxy_port = sy_test_find_free_port ("127.0.0.1");
   inbounds = g_strdup_printf ("[Inbound main]\n"
                               "Listen=127.0.0.1\n"
                               "Port=%u\n"
@@ -241,7 +241,7 @@ main (int   argc,
   sy_e2e_service_stop (service);
   g_clear_pointer (&service, sy_e2e_service_free);
   g_clear_pointer (&http_server, sy_e2e_http_server_free);
-  sy_e2e_rm_rf (work_dir);
+  sy_test_rm_rf (work_dir);
   g_free (work_dir);
   g_free (upload_file);
   g_free (upload_sha256);

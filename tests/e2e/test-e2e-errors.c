@@ -325,7 +325,7 @@ test_socks5_refused (void)
   g_autoptr(GSocket) socket = connect_to (open_port);
 
   greet (socket, 0x00);
-  send_request_ipv4 (socket, 0x01, sy_e2e_free_port ());
+  send_request_ipv4 (socket, 0x01, sy_test_find_free_port ("127.0.0.1"));
   g_assert_cmphex (read_reply (socket), ==, 0x05);
   assert_eof (socket);
 }
@@ -447,7 +447,7 @@ test_http_dial_failure (void)
 {
   g_autofree char *connect = NULL;
   g_autofree char *forward = NULL;
-  guint16 port = sy_e2e_free_port ();
+  guint16 port = sy_test_find_free_port ("127.0.0.1");
 
   connect = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
                              port, port);
@@ -480,9 +480,9 @@ main (int   argc,
   echo_server = sy_e2e_echo_server_new (&error);
   g_assert_no_error (error);
 
-  open_port = sy_e2e_free_port ();
+  open_port = sy_test_find_free_port ("127.0.0.1");
   do
-    auth_port = sy_e2e_free_port ();
+    auth_port = sy_test_find_free_port ("127.0.0.1");
   while (auth_port == open_port);
   inbounds = g_strdup_printf ("[Inbound open]\n"
                               "Listen=127.0.0.1\n"

@@ -27,8 +27,8 @@ typedef struct
 {
   char            *work_dir;
   SyE2eHttpServer *http_server;
-  SyE2eProcess    *microsocks;   /* upstream "a", with RFC 1929 credentials */
-  SyE2eProcess    *danted;       /* upstream "b" */
+  SyTestPeer      *microsocks;   /* upstream "a", with RFC 1929 credentials */
+  SyTestPeer      *danted;       /* upstream "b" */
   SyE2eService    *service;
   guint16          ms_port;
   guint16          dante_port;
@@ -47,17 +47,18 @@ fixture_set_up (Fixture       *f,
   f->http_server = sy_e2e_http_server_new (&error);
   g_assert_no_error (error);
 
-  f->ms_port = sy_e2e_free_port ();
-  f->microsocks = sy_e2e_start_microsocks (f->ms_port, "pooluser", "poolpass", &error);
+  f->ms_port = sy_test_find_free_port ("127.0.0.1");
+  f->microsocks = sy_test_peer_start_microsocks_full (f->ms_port, "pooluser", "poolpass", NULL,
+                                                      &error);
   g_assert_no_error (error);
-  f->dante_port = sy_e2e_free_port ();
+  f->dante_port = sy_test_find_free_port ("127.0.0.1");
   if (data == DANTE_AUTH)
-    f->danted = sy_e2e_start_danted (f->dante_port, f->work_dir, DANTE_USER, DANTE_PASSWORD, &error);
+    f->danted = sy_test_peer_start_danted_full (f->dante_port, DANTE_USER, DANTE_PASSWORD, &error);
   else
-    f->danted = sy_e2e_start_danted (f->dante_port, f->work_dir, NULL, NULL, &error);
+    f->danted = sy_test_peer_start_danted_full (f->dante_port, NULL, NULL, &error);
   g_assert_no_error (error);
 
-  f->proxy_port = sy_e2e_free_port ();
+  f->proxy_port = sy_test_find_free_port ("127.0.0.1");
   inbounds = g_strdup_printf ("[Inbound main]\n"
                               "Listen=127.0.0.1\n"
                               "Port=%u\n"
@@ -101,10 +102,10 @@ fixture_tear_down (Fixture       *f,
 {
   sy_e2e_service_stop (f->service);
   g_clear_pointer (&f->service, sy_e2e_service_free);
-  g_clear_pointer (&f->microsocks, sy_e2e_process_free);
-  g_clear_pointer (&f->danted, sy_e2e_process_free);
+  g_clear_pointer (&f->microsocks, sy_test_peer_stop);
+  g_clear_pointer (&f->danted, sy_test_peer_stop);
   g_clear_pointer (&f->http_server, sy_e2e_http_server_free);
-  sy_e2e_rm_rf (f->work_dir);
+  sy_test_rm_rf (f->work_dir);
   g_free (f->work_dir);
 }
 
@@ -123,8 +124,8 @@ wait_log (Fixture    *f,
           gsize       from,
           const char *needle)
 {
-  SyE2eProcess *process = sy_e2e_service_get_process (f->service);
-  gssize found = sy_e2e_process_wait_output (process, from, needle, 60000);
+  SyTestProcess *process = sy_e2e_service_get_process (f->service);
+  gssize found = sy_test_process_wait_output (process, from, needle, 60000);
 
   if (found < 0)
     g_error ("switchyardd never logged “%s”", needle);
@@ -165,13 +166,13 @@ test_failover (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SyE2eProcess) curl = NULL;
+  g_autoptr(SyTestProcess) curl = NULL;
   g_autofree char *url = pattern_url (f, LONG_DOWNLOAD);
   g_autofree char *proxy = g_strdup_printf ("socks5h://127.0.0.1:%u", f->proxy_port);
   g_autofree char *output = g_build_filename (f->work_dir, "long", NULL);
   /* 64 MiB at 2 MB/s: half a minute, far longer than the test needs it. */
   const char *args[] = { "--limit-rate", "2M", "-x", proxy, "-o", output, url, NULL };
-  SyE2eProcess *service_process = sy_e2e_service_get_process (f->service);
+  SyTestProcess *service_process = sy_e2e_service_get_process (f->service);
   gint64 deadline;
   gsize mark;
   int status;
@@ -185,18 +186,17 @@ test_failover (Fixture       *f,
   while (file_size (output) < 512 * 1024 && g_get_monotonic_time () < deadline)
     g_usleep (20000);
   g_assert_cmpint (file_size (output), >=, 512 * 1024);
-  g_assert_true (sy_e2e_process_is_running (curl));
+  g_assert_true (sy_test_process_is_running (curl));
 
   /* Failover means "a" carries it; killing "a" must end the session. */
-  mark = sy_e2e_process_get_output_length (service_process);
-  sy_e2e_process_signal (f->microsocks, SIGKILL);
-  g_assert_cmpint (sy_e2e_process_wait (f->microsocks, 10000), !=, -1);
-  g_clear_pointer (&f->microsocks, sy_e2e_process_free);
+  mark = sy_test_process_get_output_length (service_process);
+  sy_test_peer_signal (f->microsocks, SIGKILL);
+  g_assert_cmpint (sy_test_peer_wait (f->microsocks, 10000), !=, -1);
 
   /* The running transfer fails promptly instead of hanging: curl exits on
    * its own with an error (18 partial file, 56 receive failure, …), long
    * before its --max-time (28) would end a stuck transfer. */
-  status = sy_e2e_process_wait (curl, 100000);
+  status = sy_test_process_wait (curl, 100000);
   g_assert_cmpint (status, !=, -1);
   code = sy_e2e_exit_code (status);
   g_test_message ("the interrupted curl exited with %d after %" G_GOFFSET_FORMAT " bytes",
@@ -213,7 +213,7 @@ test_failover (Fixture       *f,
 
   /* "a" comes back on the same port; the backed-off re-checks notice
    * ("Upstream “a” is up again"). */
-  f->microsocks = sy_e2e_start_microsocks (f->ms_port, "pooluser", "poolpass", &error);
+  sy_test_peer_restart (f->microsocks, &error);
   g_assert_no_error (error);
   wait_log (f, mark, "Upstream “a” is up");
   assert_session_works (f);
@@ -238,7 +238,7 @@ main (int   argc,
   /* danted checks RFC 1929 credentials against system accounts; the test
    * account lives only in a private mount namespace, which needs root. CI
    * runs as root, so there the case always runs (and fails if it cannot). */
-  if (sy_e2e_can_isolate_accounts () || g_getenv ("CI") != NULL)
+  if (sy_test_can_isolate_accounts () || g_getenv ("CI") != NULL)
     g_test_add ("/interop/pool/failover-kill-recover-danted-auth", Fixture, DANTE_AUTH,
                 fixture_set_up, test_failover, fixture_tear_down);
   else

@@ -332,7 +332,7 @@ main (int   argc,
   echo_server = sy_e2e_echo_server_new (&error);
   g_assert_no_error (error);
 
-  proxy_port = sy_e2e_free_port ();
+  proxy_port = sy_test_find_free_port ("127.0.0.1");
   inbounds = g_strdup_printf ("[Inbound main]\n"
                               "Listen=127.0.0.1\n"
                               "Port=%u\n"

@@ -22,10 +22,13 @@
 #include "outbound/sy-direct-outbound.h"
 #include "pool/sy-pool-private.h"
 #include "util/sy-error.h"
+#include "sy-test-peers.h"
 
 #define TIME_UNIT_US   100000   /* one configured "second" */
 #define WAIT_LIMIT_S   20       /* a hang guard, not a timing assertion */
 #define USERNAME       "switchyard"
+#define PASSWORD_A     "secret-of-a"
+#define PASSWORD_B     "secret-of-b"
 
 /* ---- waiting on the main context ------------------------------------- */
 
@@ -50,85 +53,37 @@ set_flag (gpointer user_data)
 
 /* ---- microsocks ------------------------------------------------------ */
 
-typedef struct
+static SyTestPeer *
+start_microsocks (const char *password)
 {
-  const char  *password;
-  guint16      port;
-  GSubprocess *process;
-} Peer;
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GError) error = NULL;
+  SyTestPeer *peer;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  /* The preloaded shim lets a killed microsocks bind its port again while
+   * connections it closed linger in TIME_WAIT (see reuseaddr-preload.c). */
+  peer = sy_test_peer_start_microsocks_full (0, USERNAME, password, SY_TEST_REUSEADDR_PRELOAD,
+                                             &error);
   g_assert_no_error (error);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return peer;
 }
 
-static gboolean
-port_accepts (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return connection != NULL;
-}
-
-/* Starts microsocks on peer->port (picking one the first time) and blocks
- * until it accepts connections. */
+/* Kills it the way a crash would and waits until it is gone. */
 static void
-peer_start (Peer *peer)
+peer_kill (SyTestPeer *peer)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *port = NULL;
-  gint64 deadline;
-
-  g_assert_null (peer->process);
-  if (peer->port == 0)
-    peer->port = free_port ();
-  port = g_strdup_printf ("%u", peer->port);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", SY_TEST_REUSEADDR_PRELOAD, TRUE);
-  peer->process = g_subprocess_launcher_spawn (launcher, &error,
-                                               "microsocks", "-i", "127.0.0.1", "-p", port,
-                                               "-u", USERNAME, "-P", peer->password, NULL);
-  g_assert_no_error (error);
-
-  deadline = g_get_monotonic_time () + WAIT_LIMIT_S * G_USEC_PER_SEC;
-  while (!port_accepts (peer->port))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("microsocks on port %u did not start", peer->port);
-      g_usleep (10000);
-    }
+  sy_test_peer_signal (peer, SIGKILL);
+  g_assert_cmpint (sy_test_peer_wait (peer, WAIT_LIMIT_S * 1000), !=, -1);
 }
 
+/* Starts a killed one again on its port and blocks until it accepts
+ * connections. */
 static void
-peer_kill (Peer *peer)
+peer_restart (SyTestPeer *peer)
 {
   g_autoptr(GError) error = NULL;
 
-  if (peer->process == NULL)
-    return;
-
-  g_subprocess_send_signal (peer->process, SIGKILL);
-  g_subprocess_wait (peer->process, NULL, &error);
+  sy_test_peer_restart (peer, &error);
   g_assert_no_error (error);
-  g_clear_object (&peer->process);
 }
 
 /* ---- the HTTP server ------------------------------------------------- */
@@ -194,24 +149,25 @@ typedef struct
 {
   SoupServer   *server;
   guint16       http_port;
-  Peer          a;
-  Peer          b;
+  SyTestPeer   *a;
+  SyTestPeer   *b;
   SyPoolConfig *config;
   SyPool       *pool;
 } Fixture;
 
 static SyUpstreamConfig *
 upstream_config (const char *name,
-                 const Peer *peer)
+                 SyTestPeer *peer,
+                 const char *password)
 {
   SyUpstreamConfig *config = sy_upstream_config_new ();
 
   config->name = g_strdup (name);
   config->kind = SY_UPSTREAM_KIND_SOCKS5;
   config->host = g_strdup ("127.0.0.1");
-  config->port = peer->port;
+  config->port = sy_test_peer_get_port (peer);
   config->username = g_strdup (USERNAME);
-  config->password = g_strdup (peer->password);
+  config->password = g_strdup (password);
   return config;
 }
 
@@ -244,10 +200,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->http_port = g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-  fixture->a.password = "secret-of-a";
-  fixture->b.password = "secret-of-b";
-  peer_start (&fixture->a);
-  peer_start (&fixture->b);
+  fixture->a = start_microsocks (PASSWORD_A);
+  fixture->b = start_microsocks (PASSWORD_B);
 
   config = sy_pool_config_new ("interop");
   g_free (config->health.url);
@@ -261,8 +215,8 @@ fixture_set_up (Fixture       *fixture,
   config->health.backoff_max_s = 4;       /* 400 ms */
   config->health.latency_samples = 3;
   config->max_attempts = 3;
-  g_ptr_array_add (config->upstreams, upstream_config ("a", &fixture->a));
-  g_ptr_array_add (config->upstreams, upstream_config ("b", &fixture->b));
+  g_ptr_array_add (config->upstreams, upstream_config ("a", fixture->a, PASSWORD_A));
+  g_ptr_array_add (config->upstreams, upstream_config ("b", fixture->b, PASSWORD_B));
   fixture->config = config;
 
   fixture_build_pool (fixture, SY_POOL_STRATEGY_FAILOVER);
@@ -281,8 +235,8 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->pool);
   WAIT_UNTIL (pool == NULL);
   g_clear_pointer (&fixture->config, sy_pool_config_free);
-  peer_kill (&fixture->a);
-  peer_kill (&fixture->b);
+  g_clear_pointer (&fixture->a, sy_test_peer_stop);
+  g_clear_pointer (&fixture->b, sy_test_peer_stop);
   soup_server_disconnect (fixture->server);
   g_clear_object (&fixture->server);
 
@@ -467,7 +421,7 @@ test_pool_interop_failover (Fixture       *fixture,
   g_assert_cmpuint (sy_upstream_get_total (b), ==, 0);
   g_assert_cmpuint (sy_upstream_get_active (a), ==, 0);
 
-  peer_kill (&fixture->a);
+  peer_kill (fixture->a);
 
   /* Whatever a's health says at this moment, the dial succeeds. */
   second = dial_and_fetch (fixture);
@@ -485,7 +439,7 @@ test_pool_interop_failover (Fixture       *fixture,
   g_assert_cmpstr (third, ==, "b");
   g_assert_cmpuint (sy_upstream_get_total (a), ==, a_total);
 
-  peer_start (&fixture->a);
+  peer_restart (fixture->a);
   WAIT_UNTIL (sy_upstream_get_health (a) == SY_HEALTH_UP);
 
   fourth = dial_and_fetch (fixture);
@@ -509,7 +463,7 @@ test_pool_interop_recover_threshold (Fixture       *fixture,
   g_assert_cmpint (health_of (fixture, "a"), ==, SY_HEALTH_UP);
   g_assert_cmpint (sy_upstream_get_latency_ms (sy_pool_find_upstream (fixture->pool, "a")), ==, latency);
 
-  peer_kill (&fixture->a);
+  peer_kill (fixture->a);
   latency = test_upstream (fixture, "a", &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_cmpint (latency, ==, -1);
@@ -520,7 +474,7 @@ test_pool_interop_recover_threshold (Fixture       *fixture,
   g_clear_error (&error);
   g_assert_cmpint (health_of (fixture, "a"), ==, SY_HEALTH_DOWN);
 
-  peer_start (&fixture->a);
+  peer_restart (fixture->a);
   latency = test_upstream (fixture, "a", &error);
   g_assert_no_error (error);
   g_assert_cmpint (latency, >=, 0);
@@ -543,8 +497,8 @@ test_pool_interop_all_down (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   guint64 a_total, b_total;
 
-  peer_kill (&fixture->a);
-  peer_kill (&fixture->b);
+  peer_kill (fixture->a);
+  peer_kill (fixture->b);
 
   stream = pool_dial (fixture, NULL, "127.0.0.1", fixture->http_port, &error);
   g_assert_null (stream);
@@ -609,7 +563,7 @@ test_pool_interop_destination_refused (Fixture       *fixture,
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GError) error = NULL;
 
-  stream = pool_dial (fixture, session, "127.0.0.1", free_port (), &error);
+  stream = pool_dial (fixture, session, "127.0.0.1", sy_test_find_free_port ("127.0.0.1"), &error);
   g_assert_null (stream);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_cmpstr (session->upstream, ==, "a");
