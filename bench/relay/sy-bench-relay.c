@@ -969,7 +969,7 @@ median_of (const Proxy *proxy,
   int n = opt.rounds;
 
   for (int r = 0; r < n; r++)
-    values[r] = *(const double *) ((const char *) &proxy->rounds[r] + offset);
+    memcpy (&values[r], (const char *) &proxy->rounds[r] + offset, sizeof values[r]);
   qsort (values, (size_t) n, sizeof values[0], compare_double);
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
@@ -1033,10 +1033,11 @@ print_table (void)
     printf (" %14s", opt.proxies[i].name);
   for (int i = 1; i < opt.n_proxies; i++)
     {
-      char label[64];
+      /* " /name", right-aligned in the 12-wide ratio column */
+      size_t length = strlen (opt.proxies[i].name);
+      int shown = length < 11 ? (int) length : 11;
 
-      snprintf (label, sizeof label, "/%s", opt.proxies[i].name);
-      printf (" %12.12s", label);
+      printf (" %*s/%.*s", 11 - shown, "", shown, opt.proxies[i].name);
     }
   printf ("\n");
 
