@@ -301,6 +301,14 @@ sy_dispatcher_set_timeouts (SyDispatcher *self,
   self->relay_options.idle_timeout_ms = idle_timeout_ms;
 }
 
+guint
+sy_dispatcher_get_idle_timeout (SyDispatcher *self)
+{
+  g_return_val_if_fail (SY_IS_DISPATCHER (self), 0);
+
+  return self->relay_options.idle_timeout_ms;
+}
+
 void
 sy_dispatcher_set_log_size (SyDispatcher *self,
                             guint         size)

@@ -44,6 +44,9 @@ SyOutbound       *sy_dispatcher_lookup_outbound     (SyDispatcher         *self,
 void              sy_dispatcher_set_timeouts        (SyDispatcher         *self,
                                                      guint                 connect_timeout_ms,
                                                      guint                 idle_timeout_ms);
+/* The relay's idle timeout, also applied by inbounds that move bytes
+ * themselves (HTTP forwarding); 0 = none. */
+guint             sy_dispatcher_get_idle_timeout    (SyDispatcher         *self);
 void              sy_dispatcher_set_log_size        (SyDispatcher         *self,
                                                      guint                 size);
 

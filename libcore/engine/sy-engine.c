@@ -335,12 +335,8 @@ sy_engine_apply_service (SyEngine       *self,
   sy_dispatcher_set_log_size (self->dispatcher, service->connection_log_size);
 
   for (guint i = 0; i < self->inbounds->len; i++)
-    {
-      SyMixedInbound *inbound = g_ptr_array_index (self->inbounds, i);
-
-      sy_mixed_inbound_set_handshake_timeout (inbound, service->handshake_timeout_ms);
-      sy_mixed_inbound_set_idle_timeout (inbound, service->idle_timeout_s * 1000);
-    }
+    sy_mixed_inbound_set_handshake_timeout (g_ptr_array_index (self->inbounds, i),
+                                            service->handshake_timeout_ms);
 }
 
 /* Inbounds --------------------------------------------------------------- */
@@ -412,7 +408,6 @@ sy_engine_apply_inbounds (SyEngine        *self,
 
       inbound = sy_mixed_inbound_new (inbound_config, self->dispatcher);
       sy_mixed_inbound_set_handshake_timeout (inbound, config->service.handshake_timeout_ms);
-      sy_mixed_inbound_set_idle_timeout (inbound, config->service.idle_timeout_s * 1000);
       if (!sy_mixed_inbound_start (inbound, error))
         {
           g_prefix_error (error, "Inbound “%s”: ", inbound_config->name);

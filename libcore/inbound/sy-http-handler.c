@@ -167,8 +167,8 @@ exchange_failed (SyInboundConn *conn,
 
 /* Idle timer ---------------------------------------------------------------- */
 
-/* Like the relay's idle timeout, but for the exchanges the inbound drives
- * itself. Moving bytes only records the time; the timer, when it fires,
+/* The relay's idle timeout (the dispatcher's), for the exchanges the inbound
+ * drives itself. Moving bytes only records the time; the timer, when it fires,
  * re-arms itself for what is left, so a busy exchange costs one wakeup per
  * timeout period and no timer calls per chunk. */
 static void
@@ -182,18 +182,21 @@ idle_cb (gpointer user_data)
 {
   SyInboundConn *conn = user_data;
   HttpData *data = http_data (conn);
+  guint timeout_ms = sy_dispatcher_get_idle_timeout (conn->dispatcher);
   gint64 idle_ms = (g_get_monotonic_time () - data->last_activity) / 1000;
   g_autoptr(GError) error = NULL;
 
   data->idle_source = 0;
-  if (idle_ms < conn->idle_timeout_ms)
+  if (timeout_ms == 0)
+    return G_SOURCE_REMOVE;
+  if (idle_ms < timeout_ms)
     {
-      data->idle_source = g_timeout_add (conn->idle_timeout_ms - idle_ms + 1, idle_cb, conn);
+      data->idle_source = g_timeout_add (timeout_ms - idle_ms + 1, idle_cb, conn);
       return G_SOURCE_REMOVE;
     }
 
   error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "nothing moved for %.1f s",
-                       conn->idle_timeout_ms / 1000.0);
+                       timeout_ms / 1000.0);
   exchange_failed (conn, error);
   return G_SOURCE_REMOVE;
 }
@@ -202,10 +205,11 @@ static void
 start_idle_timer (SyInboundConn *conn)
 {
   HttpData *data = http_data (conn);
+  guint timeout_ms = sy_dispatcher_get_idle_timeout (conn->dispatcher);
 
   touch (conn);
-  if (conn->idle_timeout_ms > 0 && data->idle_source == 0)
-    data->idle_source = g_timeout_add (conn->idle_timeout_ms, idle_cb, conn);
+  if (timeout_ms > 0 && data->idle_source == 0)
+    data->idle_source = g_timeout_add (timeout_ms, idle_cb, conn);
 }
 
 /* Sessions ------------------------------------------------------------------ */

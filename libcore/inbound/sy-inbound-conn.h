@@ -75,7 +75,6 @@ struct _SyInboundConn
   guint               handshake_timeout_ms;
   guint               handshake_source;
   gboolean            timed_out;
-  guint               idle_timeout_ms;   /* for protocols the inbound drives itself */
 
   SySession          *session;       /* the current one; HTTP may go through several */
   gulong              session_handler;

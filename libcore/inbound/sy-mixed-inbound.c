@@ -26,7 +26,6 @@
 #define LISTEN_BACKLOG 1024
 
 #define DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
-#define DEFAULT_IDLE_TIMEOUT_MS      (300 * 1000)
 
 struct _SyMixedInbound
 {
@@ -37,7 +36,6 @@ struct _SyMixedInbound
   GSocketService   *service;
   GSocketAddress   *local_address;
   guint             handshake_timeout_ms;
-  guint             idle_timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (SyMixedInbound, sy_mixed_inbound, G_TYPE_OBJECT)
@@ -77,7 +75,6 @@ static void
 sy_mixed_inbound_init (SyMixedInbound *self)
 {
   self->handshake_timeout_ms = DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  self->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
 }
 
 SyMixedInbound *
@@ -111,15 +108,6 @@ sy_mixed_inbound_set_handshake_timeout (SyMixedInbound *self,
   g_return_if_fail (SY_IS_MIXED_INBOUND (self));
 
   self->handshake_timeout_ms = timeout_ms;
-}
-
-void
-sy_mixed_inbound_set_idle_timeout (SyMixedInbound *self,
-                                   guint           timeout_ms)
-{
-  g_return_if_fail (SY_IS_MIXED_INBOUND (self));
-
-  self->idle_timeout_ms = timeout_ms;
 }
 
 GSocketAddress *
@@ -183,7 +171,6 @@ incoming_cb (GSocketService    *service,
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   conn = sy_inbound_conn_new (self, self->dispatcher, connection, self->handshake_timeout_ms);
-  conn->idle_timeout_ms = self->idle_timeout_ms;
   sy_inbound_conn_new_session (conn, NULL);
   sy_inbound_conn_start_timer (conn);
   sy_inbound_conn_read (conn, first_read_cb);

@@ -32,11 +32,5 @@ void             sy_mixed_inbound_stop                  (SyMixedInbound        *
 GSocketAddress  *sy_mixed_inbound_get_local_address     (SyMixedInbound        *self);
 void             sy_mixed_inbound_set_handshake_timeout (SyMixedInbound        *self,
                                                          guint                  timeout_ms);
-/* HTTP forwarding (absolute-form requests), which the inbound drives itself
- * instead of the relay: no byte either way for this long ends the exchange
- * (504 when the server has not answered yet). 0 = never; default 300 s.
- * Set it to the relay's idle timeout. */
-void             sy_mixed_inbound_set_idle_timeout      (SyMixedInbound        *self,
-                                                         guint                  timeout_ms);
 
 G_END_DECLS

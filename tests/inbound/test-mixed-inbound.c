@@ -157,9 +157,10 @@ fixture_set_up (Fixture       *f,
 
   f->dispatcher = sy_dispatcher_new ();
   sy_dispatcher_set_outbound (f->dispatcher, direct);
+  /* the idle timeout covers the relay and HTTP forwarding alike */
   sy_dispatcher_set_timeouts (f->dispatcher,
                               options->connect_timeout_ms ? options->connect_timeout_ms : 5000,
-                              0);
+                              options->idle_timeout_ms);
 
   g_free (config->name);
   config->name = g_strdup ("mixed");
@@ -174,8 +175,6 @@ fixture_set_up (Fixture       *f,
   f->inbound = sy_mixed_inbound_new (config, f->dispatcher);
   if (options->handshake_timeout_ms)
     sy_mixed_inbound_set_handshake_timeout (f->inbound, options->handshake_timeout_ms);
-  if (options->idle_timeout_ms)
-    sy_mixed_inbound_set_idle_timeout (f->inbound, options->idle_timeout_ms);
   sy_mixed_inbound_start (f->inbound, &error);
   g_assert_no_error (error);
   f->proxy_port = g_inet_socket_address_get_port (
