@@ -109,16 +109,6 @@ probe_port (guint16 port)
   return ok;
 }
 
-char *
-sy_test_peer_dup_log (SyTestPeer *peer)
-{
-  g_return_val_if_fail (peer != NULL, NULL);
-
-  if (peer->process == NULL)
-    return g_strdup ("");
-  return sy_test_process_dup_output (peer->process);
-}
-
 gboolean
 sy_test_peer_is_running (SyTestPeer *peer)
 {

@@ -63,8 +63,6 @@ gboolean    sy_test_can_isolate_accounts       (void);
 
 const char *sy_test_peer_get_host              (SyTestPeer  *peer);   /* "127.0.0.1" */
 guint16     sy_test_peer_get_port              (SyTestPeer  *peer);
-/* The peer's stdout+stderr so far, for failure messages. */
-char       *sy_test_peer_dup_log               (SyTestPeer  *peer);
 gboolean    sy_test_peer_is_running            (SyTestPeer  *peer);
 /* Sends @signum to the peer's process group (SIGKILL: the way a peer
  * crashes), if it still runs. */

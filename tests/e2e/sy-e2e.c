@@ -45,12 +45,6 @@ sy_e2e_service_new (void)
   return self;
 }
 
-const char *
-sy_e2e_service_get_config_dir (SyE2eService *self)
-{
-  return self->config_dir;
-}
-
 void
 sy_e2e_service_write_file (SyE2eService *self,
                            const char   *relative_path,

@@ -24,7 +24,6 @@ typedef struct _SyE2eService SyE2eService;
 
 /* A fresh temporary configuration directory; nothing runs yet. */
 SyE2eService  *sy_e2e_service_new            (void);
-const char    *sy_e2e_service_get_config_dir (SyE2eService       *service);
 /* Writes @text to @relative_path in the configuration directory. */
 void           sy_e2e_service_write_file     (SyE2eService       *service,
                                               const char         *relative_path,
