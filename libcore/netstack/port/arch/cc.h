@@ -6,6 +6,8 @@
 
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <errno.h>
@@ -13,8 +15,14 @@
 
 #define LWIP_TIMEVAL_PRIVATE 0
 #define LWIP_ERRNO_STDINCLUDE 1
-#define LWIP_RAND() ((u32_t) random ())
 
 #define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
 #define LWIP_PLATFORM_ASSERT(x) do { fprintf (stderr, "lwIP assertion \"%s\" failed at %s:%d\n", \
                                               x, __FILE__, __LINE__); abort (); } while (0)
+
+/* sy-lwip-sys.c: lwIP's heap (counted) and its random numbers. */
+void     *sy_lwip_malloc (size_t size);
+void     *sy_lwip_calloc (size_t count,
+                          size_t size);
+void      sy_lwip_free   (void  *pointer);
+uint32_t  sy_lwip_rand   (void);
