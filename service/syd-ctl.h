@@ -153,4 +153,21 @@ int            syd_ctl_cmd_connections       (SydCtl                 *ctl,
                                               int                     argc,
                                               char                  **argv);
 
+/* syd-ctl-wireguard.c */
+int            syd_ctl_cmd_wireguard_list    (SydCtl                 *ctl,
+                                              int                     argc,
+                                              char                  **argv);
+int            syd_ctl_cmd_wireguard_import  (SydCtl                 *ctl,
+                                              int                     argc,
+                                              char                  **argv);
+int            syd_ctl_cmd_wireguard_peers   (SydCtl                 *ctl,
+                                              int                     argc,
+                                              char                  **argv);
+int            syd_ctl_cmd_wireguard_remove  (SydCtl                 *ctl,
+                                              int                     argc,
+                                              char                  **argv);
+int            syd_ctl_cmd_wireguard_export  (SydCtl                 *ctl,
+                                              int                     argc,
+                                              char                  **argv);
+
 G_END_DECLS

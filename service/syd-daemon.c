@@ -14,6 +14,7 @@
 #include "syd-pools.h"
 #include "syd-sessions.h"
 #include "syd-variant.h"
+#include "syd-wireguard.h"
 #include "util/sy-error.h"
 
 /* A rate older than this is stale: the dispatcher stops sampling when idle
@@ -29,6 +30,7 @@ struct _SydDaemon
   char               *config_dir;
   SydPools           *pools;
   SydSessions        *sessions;
+  SydWireguard       *wireguard;
 
   GError             *save_error;
 
@@ -260,6 +262,7 @@ syd_daemon_dispose (GObject *object)
 
   g_clear_object (&self->pools);
   g_clear_object (&self->sessions);
+  g_clear_object (&self->wireguard);
   g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (syd_daemon_parent_class)->dispose (object);
@@ -307,6 +310,7 @@ syd_daemon_new (SyEngine   *engine,
   self->config_dir = g_strdup (config_dir);
   self->pools = syd_pools_new (self);
   self->sessions = syd_sessions_new (engine);
+  self->wireguard = syd_wireguard_new (self);
 
   g_signal_connect_object (engine, "state-changed",
                            G_CALLBACK (syd_daemon_update_properties), self, G_CONNECT_SWAPPED);
@@ -352,6 +356,8 @@ syd_daemon_export (SydDaemon        *self,
       !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->pools),
                                          connection, SY_DBUS_PATH, error) ||
       !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->sessions),
+                                         connection, SY_DBUS_PATH, error) ||
+      !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->wireguard),
                                          connection, SY_DBUS_PATH, error))
     {
       syd_daemon_unexport (self);
@@ -378,6 +384,9 @@ syd_daemon_unexport (SydDaemon *self)
   if (self->sessions != NULL &&
       g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->sessions)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->sessions));
+  if (self->wireguard != NULL &&
+      g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->wireguard)) != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->wireguard));
 }
 
 gboolean

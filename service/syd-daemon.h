@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE (SydDaemon, syd_daemon, SYD, DAEMON, SydDaemon1Skeleton)
 
 /* Owns @engine's configuration on disk in @config_dir: saves it whenever a
  * D-Bus method changes it, re-reads it on Reload() and SIGHUP. Also owns
- * the Pools1 and Sessions1 objects, exported beside it. */
+ * the Pools1, Sessions1 and WireGuard1 objects, exported beside it. */
 SydDaemon  *syd_daemon_new               (SyEngine         *engine,
                                           const char       *config_dir);
 SyEngine   *syd_daemon_get_engine        (SydDaemon        *self);

@@ -519,6 +519,7 @@ syd_variant_apply_upstream (GVariant          *dict,
       config->kind = parsed->kind;
       replace_string (&config->host, parsed->host);
       config->port = parsed->port;
+      replace_string (&config->profile, parsed->profile);
       replace_string (&config->username, parsed->username);
       replace_secret (&config->password, parsed->password);
       if (config->name == NULL && parsed->name != NULL)
@@ -593,7 +594,8 @@ syd_variant_apply_upstream (GVariant          *dict,
         return unknown_key (key, "an upstream", UPSTREAM_KEYS, error);
     }
 
-  if (config->host == NULL || config->port == 0)
+  /* A WireGuard member ("url" wireguard:PROFILE) reaches no host itself. */
+  if (config->kind != SY_UPSTREAM_KIND_WIREGUARD && (config->host == NULL || config->port == 0))
     return invalid (error, "An upstream needs a “url” such as socks5://127.0.0.1:1080, "
                     "or “host” and “port”");
 
@@ -608,7 +610,10 @@ derive_upstream_name (const SyUpstreamConfig *config,
   g_autofree char *base = NULL;
   GString *name;
 
-  base = g_strdup_printf ("%s-%u", str_or_empty (config->host), config->port);
+  if (config->kind == SY_UPSTREAM_KIND_WIREGUARD)
+    base = g_strdup (str_or_empty (config->profile));
+  else
+    base = g_strdup_printf ("%s-%u", str_or_empty (config->host), config->port);
   for (char *p = base; *p != '\0'; p++)
     if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
       *p = '-';

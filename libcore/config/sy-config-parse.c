@@ -312,6 +312,13 @@ parse_upstream_split (SyUpstreamConfig     *upstream,
                             "'%s' is not an upstream type; write socks5 or http", text);
           return FALSE;
         }
+      if (upstream->kind == SY_UPSTREAM_KIND_WIREGUARD)
+        {
+          sy_config_report (error, where, group->name, "Type",
+                            "a WireGuard member is given as URL=" SY_OUTBOUND_WIREGUARD_PREFIX
+                            "PROFILE alone; remove Type, Host and Port");
+          return FALSE;
+        }
     }
 
   if (host == NULL)
@@ -638,6 +645,9 @@ sy_config_load_dir (const char  *directory,
                                  error))
     goto out;
 
+  if (!sy_config_load_wireguard_dir (config, directory, error))
+    goto out;
+
   if ((pool_files = list_pool_files (pools_dir, error)) == NULL)
     goto out;
 
@@ -657,6 +667,17 @@ sy_config_load_dir (const char  *directory,
         continue;   /* removed while we were listing */
 
       pool = sy_config_parse_pool (shown, text, length, error);
+      if (pool != NULL)
+        {
+          /* Profiles are loaded: a member naming a missing one is reported
+           * at its URL= line. */
+          g_autoptr(SyKeyFile) key_file = sy_key_file_scan (shown, text, length, NULL);
+          SyConfigWhere where;
+
+          where_init (&where, shown, key_file);
+          if (!sy_config_check_pool_members (config, pool, &where, error))
+            g_clear_pointer (&pool, sy_pool_config_free);
+        }
       sy_secret_free (text);
       if (pool == NULL)
         goto out;

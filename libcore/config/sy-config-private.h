@@ -133,10 +133,34 @@ gboolean         sy_upstream_config_check (const SyUpstreamConfig *upstream,
 gboolean         sy_pool_config_check     (const SyPoolConfig     *pool,
                                            const SyConfigWhere    *where,
                                            GError                **error);
-/* An inbound's outbound names an existing pool (or direct/reject). */
+/* An inbound's outbound names an existing pool, profile (or direct/reject),
+ * and every WireGuard member of a pool an existing profile. */
 gboolean         sy_config_check_outbounds (const SyConfig        *config,
                                             const SyConfigWhere   *where,
                                             GError               **error);
+/* The WireGuard members of @pool name existing profiles of @config. */
+gboolean         sy_config_check_pool_members (const SyConfig     *config,
+                                               const SyPoolConfig *pool,
+                                               const SyConfigWhere *where,
+                                               GError            **error);
+/* Each profile is valid, named and has a name of its own. SY_ERROR_CONFIG,
+ * "wireguard/NAME.conf: …". */
+gboolean         sy_config_check_wireguard (const SyConfig        *config,
+                                            GError               **error);
+
+/* wireguard/ in the configuration directory (sy-config-wireguard.c).
+ * Loading replaces @config->wireguard; writing leaves files whose profile
+ * did not change as they are; removal deletes files of profiles that are
+ * no longer in @config (run it last). */
+gboolean         sy_config_load_wireguard_dir    (SyConfig          *config,
+                                                  const char        *directory,
+                                                  GError           **error);
+gboolean         sy_config_write_wireguard_dir   (const SyConfig    *config,
+                                                  const char        *directory,
+                                                  GError           **error);
+gboolean         sy_config_remove_stale_wireguard (const SyConfig   *config,
+                                                   const char       *directory,
+                                                   GError          **error);
 
 /* URL parsing behind sy_upstream_config_new_from_url(); on failure @problem
  * says what is wrong without revealing the password. */

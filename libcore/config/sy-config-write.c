@@ -56,7 +56,9 @@ sy_config_serialize_inbounds (const SyConfig *config)
 
   out = g_string_new (NULL);
   append_header (out, "Local proxies: one [Inbound NAME] group each, SOCKS5 and HTTP on one port.");
-  g_string_append (out, "# Outbound is direct, reject or the name of a pool (pools/NAME.conf).\n");
+  g_string_append (out, "# Outbound is direct, reject, the name of a pool (pools/NAME.conf) or\n"
+                   "# " SY_OUTBOUND_WIREGUARD_PREFIX "PROFILE (" SY_CONFIG_WIREGUARD_DIR
+                   "/PROFILE.conf).\n");
 
   for (guint i = 0; config->inbounds != NULL && i < config->inbounds->len; i++)
     {
@@ -211,8 +213,11 @@ sy_config_save_dir (const SyConfig  *config,
   if (!make_directory (directory, error) || !make_directory (pools_dir, error))
     return FALSE;
 
-  /* New pools first, stale ones last: should we stop half-way, the old
-   * inbounds.conf still finds every pool it names. */
+  /* New profiles and pools first, stale ones last: should we stop half-way,
+   * the old inbounds.conf and pools still find everything they name. */
+  if (!sy_config_write_wireguard_dir (config, directory, error))
+    return FALSE;
+
   for (guint i = 0; config->pools != NULL && i < config->pools->len; i++)
     {
       const SyPoolConfig *pool = g_ptr_array_index (config->pools, i);
@@ -232,5 +237,6 @@ sy_config_save_dir (const SyConfig  *config,
       return FALSE;
   }
 
-  return remove_stale_pools (config, pools_dir, error);
+  return remove_stale_pools (config, pools_dir, error) &&
+         sy_config_remove_stale_wireguard (config, directory, error);
 }

@@ -160,12 +160,16 @@ static gboolean
 check_outbound (const char  *value,
                 char       **problem)
 {
+  const char *profile = sy_outbound_name_get_wireguard (value);
+
   if (g_str_equal (value, SY_OUTBOUND_DIRECT) ||
       g_str_equal (value, SY_OUTBOUND_REJECT) ||
-      sy_is_valid_name (value))
+      sy_is_valid_name (value) ||
+      (profile != NULL && sy_is_valid_name (profile)))
     return TRUE;
 
-  *problem = g_strdup_printf ("'%s' is not direct, reject or a pool name", value);
+  *problem = g_strdup_printf ("'%s' is not direct, reject or a pool name, nor "
+                              SY_OUTBOUND_WIREGUARD_PREFIX "PROFILE", value);
   return FALSE;
 }
 
@@ -1053,6 +1057,8 @@ sy_upstream_kind_to_string (SyUpstreamKind kind)
       return "socks5";
     case SY_UPSTREAM_KIND_HTTP:
       return "http";
+    case SY_UPSTREAM_KIND_WIREGUARD:
+      return "wireguard";
     default:
       return "unknown";
     }
@@ -1073,6 +1079,8 @@ sy_upstream_kind_from_string (const char     *text,
     *kind = SY_UPSTREAM_KIND_SOCKS5;
   else if (g_ascii_strcasecmp (text, "http") == 0)
     *kind = SY_UPSTREAM_KIND_HTTP;
+  else if (g_ascii_strcasecmp (text, "wireguard") == 0)
+    *kind = SY_UPSTREAM_KIND_WIREGUARD;
   else
     return FALSE;
 
@@ -1282,6 +1290,40 @@ parse_port (const char *text,
   return TRUE;
 }
 
+/* "wireguard:PROFILE": the scheme in any case, like the others; nothing
+ * but the profile's name after it. */
+static gboolean
+wireguard_url_parse (const char        *url,
+                     SyUpstreamConfig  *upstream,
+                     char             **problem)
+{
+  const char *profile = url + strlen (SY_OUTBOUND_WIREGUARD_PREFIX);
+
+  if (*profile == '\0')
+    {
+      *problem = g_strdup_printf ("'%s' names no profile; write " SY_OUTBOUND_WIREGUARD_PREFIX
+                                  "PROFILE for " SY_CONFIG_WIREGUARD_DIR "/PROFILE.conf", url);
+      return FALSE;
+    }
+
+  if (!sy_is_valid_name (profile))
+    {
+      *problem = g_strdup_printf ("'%s': '%s' is not a WireGuard profile name; " NAME_RULE,
+                                  url, profile);
+      return FALSE;
+    }
+
+  upstream->kind = SY_UPSTREAM_KIND_WIREGUARD;
+  upstream->port = 0;
+  g_clear_pointer (&upstream->host, g_free);
+  g_clear_pointer (&upstream->username, g_free);
+  g_clear_pointer (&upstream->password, sy_secret_free);
+  g_free (upstream->profile);
+  upstream->profile = g_strdup (profile);
+
+  return TRUE;
+}
+
 gboolean
 sy_upstream_url_parse (const char        *url,
                        SyUpstreamConfig  *upstream,
@@ -1310,6 +1352,10 @@ sy_upstream_url_parse (const char        *url,
       *problem = g_strdup ("is empty; write a URL such as socks5://proxy.example.com:1080");
       return FALSE;
     }
+
+  if (g_ascii_strncasecmp (url, SY_OUTBOUND_WIREGUARD_PREFIX,
+                           strlen (SY_OUTBOUND_WIREGUARD_PREFIX)) == 0)
+    return wireguard_url_parse (url, upstream, problem);
 
   shown = redact_url (url);
 
@@ -1478,6 +1524,7 @@ sy_upstream_url_parse (const char        *url,
 
   upstream->kind = kind;
   upstream->port = port;
+  g_clear_pointer (&upstream->profile, g_free);
   g_free (upstream->host);
   upstream->host = g_steal_pointer (&host);
   g_free (upstream->username);
@@ -1515,6 +1562,9 @@ sy_upstream_config_to_url (const SyUpstreamConfig *config,
   GString *out;
 
   g_return_val_if_fail (config != NULL, NULL);
+
+  if (config->kind == SY_UPSTREAM_KIND_WIREGUARD)
+    return sy_outbound_name_for_wireguard (config->profile != NULL ? config->profile : "");
 
   out = g_string_new (config->kind == SY_UPSTREAM_KIND_HTTP ? "http://" : "socks5://");
 
@@ -1569,6 +1619,7 @@ sy_upstream_config_copy (const SyUpstreamConfig *config)
   copy->kind = config->kind;
   copy->host = g_strdup (config->host);
   copy->port = config->port;
+  copy->profile = g_strdup (config->profile);
   copy->username = g_strdup (config->username);
   copy->password = g_strdup (config->password);
   sy_keys_copy (sy_upstream_keys, copy, config);
@@ -1584,6 +1635,7 @@ sy_upstream_config_free (SyUpstreamConfig *config)
 
   g_free (config->name);
   g_free (config->host);
+  g_free (config->profile);
   g_free (config->username);
   sy_secret_free (config->password);
   sy_keys_clear (sy_upstream_keys, config);
@@ -1601,9 +1653,38 @@ sy_upstream_config_equal (const SyUpstreamConfig *a,
          a->kind == b->kind &&
          g_strcmp0 (a->host, b->host) == 0 &&
          a->port == b->port &&
+         g_strcmp0 (a->profile, b->profile) == 0 &&
          sy_config_str_equal (a->username, b->username) &&
          sy_config_str_equal (a->password, b->password) &&
          sy_keys_equal (sy_upstream_keys, a, b);
+}
+
+/* A WireGuard member reaches no proxy server: a host, port or credentials
+ * next to its profile would be ignored, so they are refused. */
+static gboolean
+wireguard_upstream_check (const SyUpstreamConfig *upstream,
+                          const SyConfigWhere    *where,
+                          const char             *group,
+                          GError                **error)
+{
+  if (!sy_is_valid_name (upstream->profile))
+    {
+      sy_config_report (error, where, group, "URL",
+                        "'%s' is not a WireGuard profile name; " NAME_RULE,
+                        upstream->profile != NULL ? upstream->profile : "");
+      return FALSE;
+    }
+
+  if (!is_empty (upstream->host) || upstream->port != 0 ||
+      !is_empty (upstream->username) || !is_empty (upstream->password))
+    {
+      sy_config_report (error, where, group, "URL",
+                        "a WireGuard member has no host, port, user name or password; give "
+                        "only URL=" SY_OUTBOUND_WIREGUARD_PREFIX "%s", upstream->profile);
+      return FALSE;
+    }
+
+  return sy_keys_check (sy_upstream_keys, upstream, where, group, error);
 }
 
 gboolean
@@ -1624,9 +1705,14 @@ sy_upstream_config_check (const SyUpstreamConfig *upstream,
 
   group = g_strdup_printf (SY_GROUP_UPSTREAM " %s", upstream->name);
 
+  if (upstream->kind == SY_UPSTREAM_KIND_WIREGUARD)
+    return wireguard_upstream_check (upstream, where, group, error);
+
   if (upstream->kind != SY_UPSTREAM_KIND_SOCKS5 && upstream->kind != SY_UPSTREAM_KIND_HTTP)
     {
-      sy_config_report (error, where, group, "Type", "is not a known kind; write socks5 or http");
+      sy_config_report (error, where, group, "Type",
+                        "is not a known kind; write socks5, http or use "
+                        "URL=" SY_OUTBOUND_WIREGUARD_PREFIX "PROFILE");
       return FALSE;
     }
 
@@ -2076,6 +2162,7 @@ sy_config_new_default (void)
   service_init (&config->service);
   config->inbounds = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_inbound_config_free);
   config->pools = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_pool_config_free);
+  config->wireguard = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_wg_profile_unref);
 
   main_inbound = sy_inbound_config_new ();
   main_inbound->name = g_strdup ("main");
@@ -2096,12 +2183,16 @@ sy_config_copy (const SyConfig *config)
   sy_keys_copy (sy_direct_keys, &copy->service, &config->service);
   copy->inbounds = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_inbound_config_free);
   copy->pools = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_pool_config_free);
+  copy->wireguard = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_wg_profile_unref);
 
   for (guint i = 0; config->inbounds != NULL && i < config->inbounds->len; i++)
     g_ptr_array_add (copy->inbounds,
                      sy_inbound_config_copy (g_ptr_array_index (config->inbounds, i)));
   for (guint i = 0; config->pools != NULL && i < config->pools->len; i++)
     g_ptr_array_add (copy->pools, sy_pool_config_copy (g_ptr_array_index (config->pools, i)));
+  /* Profiles are immutable once shared: a reference is a copy. */
+  for (guint i = 0; config->wireguard != NULL && i < config->wireguard->len; i++)
+    g_ptr_array_add (copy->wireguard, sy_wg_profile_ref (g_ptr_array_index (config->wireguard, i)));
 
   return copy;
 }
@@ -2116,6 +2207,7 @@ sy_config_free (SyConfig *config)
   sy_keys_clear (sy_direct_keys, &config->service);
   g_clear_pointer (&config->inbounds, g_ptr_array_unref);
   g_clear_pointer (&config->pools, g_ptr_array_unref);
+  g_clear_pointer (&config->wireguard, g_ptr_array_unref);
   g_free (config);
 }
 
@@ -2129,7 +2221,8 @@ sy_config_equal (const SyConfig *a,
   return sy_keys_equal (sy_service_keys, &a->service, &b->service) &&
          sy_keys_equal (sy_direct_keys, &a->service, &b->service) &&
          ptr_arrays_equal (a->inbounds, b->inbounds, (GEqualFunc) sy_inbound_config_equal) &&
-         ptr_arrays_equal (a->pools, b->pools, (GEqualFunc) sy_pool_config_equal);
+         ptr_arrays_equal (a->pools, b->pools, (GEqualFunc) sy_pool_config_equal) &&
+         ptr_arrays_equal (a->wireguard, b->wireguard, (GEqualFunc) sy_wg_profile_equal);
 }
 
 SyInboundConfig *
@@ -2187,6 +2280,50 @@ sy_service_config_check (const SyServiceConfig *service,
          sy_keys_check (sy_direct_keys, service, where, SY_GROUP_DIRECT, error);
 }
 
+/* Every name an Outbound= or a member may refer to, for "did you mean". */
+static GStrv
+outbound_candidates (const SyConfig *config)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_add (builder, SY_OUTBOUND_DIRECT);
+  g_strv_builder_add (builder, SY_OUTBOUND_REJECT);
+  for (guint j = 0; config->pools != NULL && j < config->pools->len; j++)
+    g_strv_builder_add (builder, ((SyPoolConfig *) g_ptr_array_index (config->pools, j))->name);
+  for (guint j = 0; config->wireguard != NULL && j < config->wireguard->len; j++)
+    {
+      const SyWgProfile *profile = g_ptr_array_index (config->wireguard, j);
+      g_autofree char *outbound = sy_outbound_name_for_wireguard (profile->name);
+
+      g_strv_builder_add (builder, outbound);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+report_missing_profile (GError              **error,
+                        const SyConfigWhere  *where,
+                        const char           *group,
+                        const char           *key,
+                        const SyConfig       *config,
+                        const char           *profile)
+{
+  g_autofree char *outbound = sy_outbound_name_for_wireguard (profile);
+  g_auto(GStrv) candidates = outbound_candidates (config);
+  const char *suggestion = sy_key_file_suggest (outbound, (const char * const *) candidates);
+
+  if (suggestion != NULL && g_str_has_prefix (suggestion, SY_OUTBOUND_WIREGUARD_PREFIX))
+    sy_config_report (error, where, group, key,
+                      "there is no WireGuard profile '%s' (no " SY_CONFIG_WIREGUARD_DIR
+                      "/%s.conf); did you mean %s?", profile, profile, suggestion);
+  else
+    sy_config_report (error, where, group, key,
+                      "there is no WireGuard profile '%s' (no " SY_CONFIG_WIREGUARD_DIR
+                      "/%s.conf); import one with `switchyardctl wireguard import FILE`",
+                      profile, profile);
+}
+
 gboolean
 sy_config_check_outbounds (const SyConfig      *config,
                            const SyConfigWhere *where,
@@ -2196,9 +2333,9 @@ sy_config_check_outbounds (const SyConfig      *config,
     {
       SyInboundConfig *inbound = g_ptr_array_index (config->inbounds, i);
       g_autofree char *group = NULL;
-      g_autoptr(GStrvBuilder) builder = NULL;
       g_auto(GStrv) candidates = NULL;
       const char *suggestion;
+      const char *profile;
 
       if (is_empty (inbound->outbound) ||
           g_str_equal (inbound->outbound, SY_OUTBOUND_DIRECT) ||
@@ -2206,15 +2343,20 @@ sy_config_check_outbounds (const SyConfig      *config,
           sy_config_find_pool (config, inbound->outbound, NULL) != NULL)
         continue;
 
-      builder = g_strv_builder_new ();
-      g_strv_builder_add (builder, SY_OUTBOUND_DIRECT);
-      g_strv_builder_add (builder, SY_OUTBOUND_REJECT);
-      for (guint j = 0; config->pools != NULL && j < config->pools->len; j++)
-        g_strv_builder_add (builder, ((SyPoolConfig *) g_ptr_array_index (config->pools, j))->name);
-      candidates = g_strv_builder_end (builder);
+      group = g_strdup_printf (SY_GROUP_INBOUND " %s", inbound->name);
+
+      if ((profile = sy_outbound_name_get_wireguard (inbound->outbound)) != NULL)
+        {
+          if (sy_config_find_wireguard (config, profile, NULL) != NULL)
+            continue;
+
+          report_missing_profile (error, where, group, "Outbound", config, profile);
+          return FALSE;
+        }
+
+      candidates = outbound_candidates (config);
       suggestion = sy_key_file_suggest (inbound->outbound, (const char * const *) candidates);
 
-      group = g_strdup_printf (SY_GROUP_INBOUND " %s", inbound->name);
       if (suggestion != NULL)
         sy_config_report (error, where, group, "Outbound",
                           "there is no pool '%s' (no " SY_CONFIG_POOLS_DIR "/%s.conf); "
@@ -2224,6 +2366,39 @@ sy_config_check_outbounds (const SyConfig      *config,
                           "there is no pool '%s' (no " SY_CONFIG_POOLS_DIR "/%s.conf); write "
                           "direct, reject or the name of an existing pool",
                           inbound->outbound, inbound->outbound);
+      return FALSE;
+    }
+
+  for (guint i = 0; config->pools != NULL && i < config->pools->len; i++)
+    {
+      const SyPoolConfig *pool = g_ptr_array_index (config->pools, i);
+      g_autofree char *prefix = g_strdup_printf ("pool %s: ", pool->name);
+      SyConfigWhere pool_where = { .code = where->code, .prefix = prefix };
+
+      if (!sy_config_check_pool_members (config, pool, &pool_where, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+sy_config_check_pool_members (const SyConfig       *config,
+                              const SyPoolConfig   *pool,
+                              const SyConfigWhere  *where,
+                              GError              **error)
+{
+  for (guint i = 0; pool->upstreams != NULL && i < pool->upstreams->len; i++)
+    {
+      const SyUpstreamConfig *upstream = g_ptr_array_index (pool->upstreams, i);
+      g_autofree char *group = NULL;
+
+      if (upstream->kind != SY_UPSTREAM_KIND_WIREGUARD ||
+          sy_config_find_wireguard (config, upstream->profile, NULL) != NULL)
+        continue;
+
+      group = g_strdup_printf (SY_GROUP_UPSTREAM " %s", upstream->name);
+      report_missing_profile (error, where, group, "URL", config, upstream->profile);
       return FALSE;
     }
 
@@ -2259,6 +2434,9 @@ sy_config_validate (const SyConfig  *config,
             return FALSE;
           }
     }
+
+  if (!sy_config_check_wireguard (config, error))
+    return FALSE;
 
   return sy_config_check_outbounds (config, &where, error);
 }

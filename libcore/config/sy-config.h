@@ -10,6 +10,8 @@
  *   inbounds.conf      one [Inbound NAME] group per local listener
  *   pools/NAME.conf    [Pool], [HealthCheck], then [Upstream NAME] groups
  *                      in priority order
+ *   wireguard/NAME.conf  a WireGuard profile in wg-quick(8) format, the
+ *                      outbound "wireguard:NAME" (see sy-config-wireguard.c)
  *
  * The files use GKeyFile syntax (any GKeyFile reader can read them), but are
  * parsed by our own scanner so that every error can say FILE:LINE, and so
@@ -23,6 +25,8 @@
 #pragma once
 
 #include <gio/gio.h>
+
+#include "wireguard/sy-wg-profile.h"
 
 G_BEGIN_DECLS
 
@@ -40,18 +44,22 @@ typedef enum
 {
   SY_UPSTREAM_KIND_SOCKS5,             /* "socks5" (socks5:// and socks5h:// URLs) */
   SY_UPSTREAM_KIND_HTTP,               /* "http": HTTP CONNECT */
+  SY_UPSTREAM_KIND_WIREGUARD,          /* "wireguard": through a WireGuard profile's tunnel */
 } SyUpstreamKind;
 
 /* [Upstream NAME] in pools/POOL.conf. The file gives either
  *   URL=socks5://user:password@host:port   (written by Switchyard)
  * or the same split into Type=, Host=, Port=, Username=, Password=.
- * NULL and "" mean the same for username and password. */
+ * NULL and "" mean the same for username and password.
+ * A WireGuard member is URL=wireguard:PROFILE: it has a profile and no
+ * host, port or credentials. */
 typedef struct
 {
   char           *name;            /* sy_is_valid_name(), unique in its pool */
   SyUpstreamKind  kind;
   char           *host;            /* host name or IP literal (IPv6 without brackets) */
   guint16         port;            /* 1–65535, required */
+  char           *profile;         /* kind wireguard: the profile (wireguard/PROFILE.conf) */
   char           *username;        /* NULL: no authentication; ≤ 255 bytes (RFC 1929) */
   char           *password;        /* NULL with a username: empty password; ≤ 255 bytes */
   guint           weight;          /* Weight=, weighted-random share, 1–10000 (default 1) */
@@ -118,8 +126,8 @@ typedef struct
   char     *password;                /* Password=, required with a username; ≤ 255 bytes */
   gboolean  allow_insecure;          /* AllowInsecure=, allow a non-loopback bind without
                                       * authentication (default FALSE) */
-  char     *outbound;                /* Outbound=, "direct", "reject" or a pool name
-                                      * (default "direct") */
+  char     *outbound;                /* Outbound=, "direct", "reject", a pool name or
+                                      * "wireguard:PROFILE" (default "direct") */
 } SyInboundConfig;
 
 /* service.conf */
@@ -147,12 +155,21 @@ typedef struct
   SyServiceConfig  service;
   GPtrArray       *inbounds;         /* SyInboundConfig* */
   GPtrArray       *pools;            /* SyPoolConfig*; sy_config_load_dir() sorts them by name */
+  GPtrArray       *wireguard;        /* SyWgProfile*, each with its name; sorted by name when
+                                      * loaded. Shared and immutable: copies of the
+                                      * configuration hold references to the same profiles;
+                                      * to change one, replace it with an edited copy. */
 } SyConfig;
 
 /* file names inside the config directory */
 #define SY_CONFIG_SERVICE_FILE  "service.conf"
 #define SY_CONFIG_INBOUNDS_FILE "inbounds.conf"
 #define SY_CONFIG_POOLS_DIR     "pools"
+#define SY_CONFIG_WIREGUARD_DIR "wireguard"
+
+/* A WireGuard profile NAME is the outbound "wireguard:NAME", alone
+ * (Outbound=wireguard:NAME) and in pools (URL=wireguard:NAME). */
+#define SY_OUTBOUND_WIREGUARD_PREFIX "wireguard:"
 
 /* The first line of every file Switchyard writes. */
 #define SY_CONFIG_FILE_HEADER \
@@ -173,24 +190,33 @@ SyPoolConfig     *sy_config_find_pool            (const SyConfig      *config,
                                                   const char          *name,
                                                   guint               *index);
 
+SyWgProfile      *sy_config_find_wireguard       (const SyConfig      *config,
+                                                  const char          *name,
+                                                  guint               *index);
+
 /* Loads every file of @directory and validates the whole: returns a complete
  * configuration or NULL with an SY_ERROR_CONFIG error, never a partial one.
  * A missing directory or file means its defaults (a missing inbounds.conf
  * means the default inbound; an existing but empty one means no inbounds).
- * In pools/ only "*.conf" files not starting with '.' are read. */
+ * In pools/ and wireguard/ only "*.conf" files not starting with '.' are
+ * read. What WireGuard profiles contain but Switchyard ignores (wg-quick's
+ * PostUp and the like) is logged, not an error. */
 SyConfig         *sy_config_load_dir             (const char          *directory,
                                                   GError             **error);
 /* Validates @config, then writes each file atomically with mode 0600 (every
  * file, so that a password added later by hand is never world-readable),
- * creating the directories with mode 0700, and deletes pools/ "*.conf" files
- * of pools that no longer exist. Comments a person added are not kept.
+ * creating the directories with mode 0700, and deletes pools/ and wireguard/
+ * "*.conf" files of pools and profiles that no longer exist. Comments a
+ * person added are not kept, except in wireguard/ files whose profile did
+ * not change: those are left as they are (only their mode is made 0600).
  * An invalid @config is SY_ERROR_CONFIG and touches nothing; a failure to
  * write is SY_ERROR_FAILED. */
 gboolean          sy_config_save_dir             (const SyConfig      *config,
                                                   const char          *directory,
                                                   GError             **error);
 /* Checks every value, unique names and cross references (an inbound's
- * outbound must exist). SY_ERROR_CONFIG, "[GROUP] KEY: what to do". */
+ * outbound and a pool member's profile must exist).
+ * SY_ERROR_CONFIG, "[GROUP] KEY: what to do". */
 gboolean          sy_config_validate             (const SyConfig      *config,
                                                   GError             **error);
 
@@ -214,10 +240,34 @@ SyPoolConfig     *sy_config_parse_pool           (const char          *filename,
                                                   const char          *data,
                                                   gsize                length,
                                                   GError             **error);
-/* The text of each file, header comment included; parses back to equal structs. */
+/* wireguard/NAME.conf: wg-quick text; the profile is named after the file.
+ * Errors are SY_ERROR_CONFIG "FILE:LINE: [SECTION] KEY: …". */
+SyWgProfile      *sy_config_parse_wireguard      (const char          *filename,
+                                                  const char          *data,
+                                                  gsize                length,
+                                                  GError             **error);
+/* The text of each file, header comment included; parses back to equal structs.
+ * A WireGuard profile's text holds its private key: free it with
+ * sy_secret_free(). */
 char             *sy_config_serialize_service    (const SyConfig      *config);
 char             *sy_config_serialize_inbounds   (const SyConfig      *config);
 char             *sy_config_serialize_pool       (const SyPoolConfig  *pool);
+char             *sy_config_serialize_wireguard  (const SyWgProfile   *profile);
+
+/* "wireguard:NAME" → "NAME"; NULL for any other outbound name. */
+const char       *sy_outbound_name_get_wireguard (const char          *outbound);
+/* "NAME" → "wireguard:NAME" */
+char             *sy_outbound_name_for_wireguard (const char          *profile);
+/* The inbounds routing to profile @name and the pools that have it as a
+ * member, by name, in configuration order. NULL-terminated, never NULL. */
+GStrv             sy_config_dup_wireguard_inbounds (const SyConfig    *config,
+                                                    const char        *name);
+GStrv             sy_config_dup_wireguard_pools  (const SyConfig      *config,
+                                                  const char          *name);
+/* Checks one profile in memory (D-Bus, tests): its name and
+ * sy_wg_profile_validate(); SY_ERROR_INVALID_ARGUMENT. */
+gboolean          sy_config_wireguard_validate   (const SyWgProfile   *profile,
+                                                  GError             **error);
 
 SyInboundConfig  *sy_inbound_config_new          (void);
 SyInboundConfig  *sy_inbound_config_copy         (const SyInboundConfig *config);
@@ -250,7 +300,8 @@ gboolean          sy_upstream_config_equal       (const SyUpstreamConfig *a,
 /* "socks5://user:pass@host:port" / "socks5h://…" (the same) / "http://host:port":
  * the scheme is case-insensitive, the port required, user and password are
  * percent-decoded, IPv6 literals go in brackets, a single trailing '/' is
- * allowed. The result has no name, weight 1 and is enabled.
+ * allowed. "wireguard:PROFILE" is a WireGuard member. The result has no
+ * name, weight 1 and is enabled.
  * SY_ERROR_INVALID_ARGUMENT; messages never contain the password. */
 SyUpstreamConfig *sy_upstream_config_new_from_url (const char         *url,
                                                    GError            **error);

@@ -8,26 +8,11 @@
 
 #define G_LOG_DOMAIN "sy-engine"
 
-#include "sy-engine.h"
+#include "engine/sy-engine-private.h"
 #include "inbound/sy-mixed-inbound.h"
 #include "outbound/sy-direct-outbound.h"
 #include "outbound/sy-upstream-outbound.h"
 #include "util/sy-error.h"
-
-struct _SyEngine
-{
-  GObject        parent_instance;
-
-  SyConfig      *config;
-  SyDispatcher  *dispatcher;
-  SyOutbound    *direct;
-  SyOutbound    *reject;
-  GPtrArray     *pools;          /* SyPool*, in configuration order */
-  GPtrArray     *inbounds;       /* SyMixedInbound*, only while running */
-
-  SyEngineState  state;
-  char          *state_reason;
-};
 
 G_DEFINE_FINAL_TYPE (SyEngine, sy_engine, G_TYPE_OBJECT)
 
@@ -36,6 +21,8 @@ enum {
   CONFIG_CHANGED,
   UPSTREAM_CHANGED,
   POOLS_CHANGED,
+  WIREGUARD_CHANGED,
+  WIREGUARD_PROFILES_CHANGED,
   N_SIGNALS
 };
 
@@ -62,6 +49,7 @@ sy_engine_dispose (GObject *object)
 
   sy_engine_stop (self);
 
+  sy_engine_wireguard_dispose (self);
   g_clear_pointer (&self->pools, g_ptr_array_unref);
   g_clear_pointer (&self->inbounds, g_ptr_array_unref);
   g_clear_object (&self->dispatcher);
@@ -102,6 +90,19 @@ sy_engine_class_init (SyEngineClass *klass)
   signals[POOLS_CHANGED] =
     g_signal_new ("pools-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[WIREGUARD_CHANGED] =
+    g_signal_new ("wireguard-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[WIREGUARD_PROFILES_CHANGED] =
+    g_signal_new ("wireguard-profiles-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+void
+sy_engine_emit_wireguard_changed (SyEngine   *self,
+                                  const char *profile)
+{
+  g_signal_emit (self, signals[WIREGUARD_CHANGED], 0, profile);
 }
 
 static void
@@ -113,6 +114,7 @@ sy_engine_init (SyEngine *self)
   self->reject = sy_reject_outbound_new ("reject");
   self->pools = g_ptr_array_new_with_free_func (g_object_unref);
   self->inbounds = g_ptr_array_new_with_free_func (g_object_unref);
+  sy_engine_wireguard_init (self);
   self->state = SY_ENGINE_STATE_STOPPED;
   self->state_reason = g_strdup ("");
 
@@ -279,6 +281,7 @@ sy_engine_apply_pools (SyEngine       *self,
       else
         {
           pool = sy_pool_new (pool_config, self->direct);
+          sy_pool_set_directory (pool, &sy_engine_directory, self);
           g_signal_connect_object (pool, "upstream-changed",
                                    G_CALLBACK (pool_upstream_changed_cb), self, 0);
           sy_dispatcher_set_outbound (self->dispatcher, SY_OUTBOUND (pool));
@@ -452,6 +455,8 @@ sy_engine_set_config (SyEngine        *self,
 {
   g_auto(GStrv) listening_before = NULL;
   g_auto(GStrv) listening_after = NULL;
+  g_autoptr(SyEngineWireguardChange) wireguard = NULL;
+  gboolean profiles_changed;
 
   g_return_val_if_fail (SY_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (config != NULL, FALSE);
@@ -460,7 +465,13 @@ sy_engine_set_config (SyEngine        *self,
       !sy_engine_check_direct_options (&config->service, error))
     return FALSE;
 
-  /* Pools first: inbounds may route to a pool that is new in @config. */
+  /* Tunnels first, then pools: both may be new in @config and named by
+   * what comes after them. Building a tunnel can fail (a key, a port):
+   * nothing has changed yet then. */
+  if ((wireguard = sy_engine_wireguard_prepare (self, config, error)) == NULL)
+    return FALSE;
+  if (!sy_engine_wireguard_apply (self, wireguard, error))
+    return FALSE;
   sy_engine_apply_pools (self, config);
 
   listening_before = sy_engine_dup_listen_addresses (self);
@@ -468,12 +479,15 @@ sy_engine_set_config (SyEngine        *self,
       !sy_engine_apply_inbounds (self, config, error))
     {
       sy_engine_apply_pools (self, self->config);
+      sy_engine_wireguard_revert (self, wireguard);
       return FALSE;
     }
 
+  profiles_changed = sy_engine_wireguard_profiles_differ (self->config, config);
   g_clear_pointer (&self->config, sy_config_free);
   self->config = sy_config_copy (config);
   sy_engine_apply_service (self, self->config);
+  sy_engine_wireguard_commit (self, wireguard);
 
   listening_after = sy_engine_dup_listen_addresses (self);
   if (self->state == SY_ENGINE_STATE_RUNNING &&
@@ -482,12 +496,14 @@ sy_engine_set_config (SyEngine        *self,
     log_listening (self);
 
   g_signal_emit (self, signals[POOLS_CHANGED], 0);
+  if (profiles_changed)
+    g_signal_emit (self, signals[WIREGUARD_PROFILES_CHANGED], 0);
 
   return TRUE;
 }
 
 /* Applies an edit made by a D-Bus method: like Reload, then persisted. */
-static gboolean
+gboolean
 sy_engine_commit (SyEngine  *self,
                   SyConfig  *edited,
                   GError   **error)
@@ -512,8 +528,18 @@ sy_engine_start (SyEngine  *self,
 
   sy_engine_set_state (self, SY_ENGINE_STATE_STARTING, NULL);
 
+  /* Tunnels before listeners: the first client may go through one. */
+  if (!sy_engine_wireguard_start (self, &local_error))
+    {
+      sy_engine_set_state (self, SY_ENGINE_STATE_FAILED, local_error->message);
+      g_warning ("Could not start: %s", local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
   if (!sy_engine_apply_inbounds (self, self->config, &local_error))
     {
+      sy_engine_wireguard_stop (self);
       sy_engine_set_state (self, SY_ENGINE_STATE_FAILED, local_error->message);
       g_warning ("Could not start: %s", local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -545,6 +571,7 @@ sy_engine_stop (SyEngine *self)
     sy_pool_stop_health_checks (g_ptr_array_index (self->pools, i));
 
   sy_dispatcher_close_all (self->dispatcher);
+  sy_engine_wireguard_stop (self);
 
   if (self->state == SY_ENGINE_STATE_RUNNING)
     g_message ("Stopped");

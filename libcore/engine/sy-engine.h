@@ -10,6 +10,7 @@
 
 #include "config/sy-config.h"
 #include "engine/sy-dispatcher.h"
+#include "outbound/sy-wireguard-outbound.h"
 #include "pool/sy-pool.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,11 @@ G_DECLARE_FINAL_TYPE (SyEngine, sy_engine, SY, ENGINE, GObject)
  *   "config-changed"   ()                      a method changed the configuration (persist it)
  *   "upstream-changed" (const char *pool, SyUpstream *upstream)  health/latency/error moved
  *   "pools-changed"    ()                      pools or upstreams added/removed/edited
+ *   "wireguard-profiles-changed" ()           profiles added, replaced or removed, or the
+ *                                             inbounds and pools using them changed
+ *   "wireguard-changed" (const char *profile) a peer of @profile completed or lost a
+ *                                             handshake, or changed state or endpoint;
+ *                                             batched: at most one per profile per 250 ms
  *
  * The engine never touches the disk: the service loads and saves SyConfig.
  * Every mutator validates first and changes nothing when it fails.
@@ -102,5 +108,33 @@ void               sy_engine_test_upstream_async (SyEngine             *self,
 gint64             sy_engine_test_upstream_finish (SyEngine            *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
+
+/* WireGuard profiles. Each is the outbound "wireguard:NAME" (alone and as a
+ * pool member), a SyWireguardOutbound registered with the dispatcher, whose
+ * tunnel runs while the engine runs. */
+
+/* SyWireguardOutbound*, in configuration order, transfer none */
+GPtrArray         *sy_engine_get_wireguard       (SyEngine             *self);
+SyWireguardOutbound *sy_engine_find_wireguard    (SyEngine             *self,
+                                                  const char           *profile);
+/* One SyWgPeerStatus per peer of @profile, in profile order, while its
+ * tunnel runs; NULL (without an error) while it does not. NULL with
+ * SY_ERROR_NOT_FOUND for an unknown profile. */
+GPtrArray         *sy_engine_dup_wireguard_peers (SyEngine             *self,
+                                                  const char           *profile,
+                                                  GError              **error);
+
+/* Adds @profile (named, see sy_config_wireguard_validate()) or replaces the
+ * profile of that name, whose users then go through the new one. Only that
+ * profile's tunnel is rebuilt, and only when it differs. The engine keeps a
+ * reference: @profile must not change afterwards. */
+gboolean           sy_engine_set_wireguard_profile (SyEngine           *self,
+                                                    SyWgProfile        *profile,
+                                                    GError            **error);
+/* SY_ERROR_NOT_FOUND; SY_ERROR_INVALID_ARGUMENT, naming them, while an
+ * inbound routes to the profile or a pool has it as a member. */
+gboolean           sy_engine_remove_wireguard_profile (SyEngine        *self,
+                                                       const char      *name,
+                                                       GError         **error);
 
 G_END_DECLS

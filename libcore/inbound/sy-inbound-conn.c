@@ -116,6 +116,7 @@ SyInboundConn *
 sy_inbound_conn_new (SyMixedInbound    *inbound,
                      SyDispatcher      *dispatcher,
                      GSocketConnection *connection,
+                     GIOStream         *stream,
                      guint              handshake_timeout_ms)
 {
   SyInboundConn *conn = g_new0 (SyInboundConn, 1);
@@ -125,8 +126,9 @@ sy_inbound_conn_new (SyMixedInbound    *inbound,
   conn->dispatcher = g_object_ref (dispatcher);
   conn->config = sy_mixed_inbound_get_config (inbound);
   conn->connection = g_object_ref (connection);
-  conn->input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  conn->output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  conn->stream = g_object_ref (stream != NULL ? stream : G_IO_STREAM (connection));
+  conn->input = g_io_stream_get_input_stream (conn->stream);
+  conn->output = g_io_stream_get_output_stream (conn->stream);
   conn->client_address = g_socket_connection_get_remote_address (connection, NULL);
   conn->cancellable = g_cancellable_new ();
   conn->handshake_timeout_ms = handshake_timeout_ms;
@@ -163,11 +165,12 @@ sy_inbound_conn_free (SyInboundConn *conn)
     conn->protocol_free (conn->protocol_data);
 
   if (!conn->handed_off)
-    g_io_stream_close (G_IO_STREAM (conn->connection), NULL, NULL);
+    g_io_stream_close (conn->stream, NULL, NULL);
 
   sy_inbound_buffer_clear (&conn->buffer);
   g_clear_object (&conn->cancellable);
   g_clear_object (&conn->client_address);
+  g_clear_object (&conn->stream);
   g_clear_object (&conn->connection);
   g_clear_object (&conn->dispatcher);
   g_clear_object (&conn->inbound);
@@ -377,7 +380,7 @@ linger_finish (Linger *linger)
   g_source_destroy (linger->source);
   g_source_unref (linger->source);
   g_clear_handle_id (&linger->timeout, g_source_remove);
-  g_io_stream_close (G_IO_STREAM (linger->conn->connection), NULL, NULL);
+  g_io_stream_close (linger->conn->stream, NULL, NULL);
   sy_inbound_conn_unref (linger->conn);
   g_free (linger);
 }
@@ -422,6 +425,12 @@ linger_start (SyInboundConn *conn)
 {
   GSocket *socket = g_socket_connection_get_socket (conn->connection);
   Linger *linger;
+
+  /* Under TLS the reply must be followed by close_notify, which only
+   * closing the TLS stream sends; that happens when the last reference
+   * goes. */
+  if (conn->stream != G_IO_STREAM (conn->connection))
+    return;
 
   if (!g_socket_shutdown (socket, FALSE, TRUE, NULL))
     return;
@@ -511,6 +520,5 @@ sy_inbound_conn_hand_off (SyInboundConn *conn,
   conn->handed_off = TRUE;
   conn->closing = TRUE;
 
-  sy_dispatcher_relay (conn->dispatcher, session, G_IO_STREAM (conn->connection),
-                       remote, pending);
+  sy_dispatcher_relay (conn->dispatcher, session, conn->stream, remote, pending);
 }

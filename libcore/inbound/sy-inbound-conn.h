@@ -65,6 +65,8 @@ struct _SyInboundConn
   const SyInboundConfig *config;     /* owned by @inbound */
 
   GSocketConnection  *connection;
+  GIOStream          *stream;        /* what the client speaks over: @connection,
+                                      * or a GTlsServerConnection around it */
   GInputStream       *input;
   GOutputStream      *output;
   GSocketAddress     *client_address;
@@ -88,9 +90,11 @@ struct _SyInboundConn
   GDestroyNotify      protocol_free;
 };
 
+/* @stream: NULL, or a stream layered on @connection (TLS) to speak over. */
 SyInboundConn *sy_inbound_conn_new            (SyMixedInbound     *inbound,
                                                SyDispatcher       *dispatcher,
                                                GSocketConnection  *connection,
+                                               GIOStream          *stream,
                                                guint               handshake_timeout_ms);
 SyInboundConn *sy_inbound_conn_ref            (SyInboundConn      *conn);
 void           sy_inbound_conn_unref          (SyInboundConn      *conn);

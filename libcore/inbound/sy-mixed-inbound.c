@@ -35,6 +35,7 @@ struct _SyMixedInbound
   SyDispatcher     *dispatcher;
   GSocketService   *service;
   GSocketAddress   *local_address;
+  GTlsCertificate  *tls_certificate;
   guint             handshake_timeout_ms;
 };
 
@@ -57,6 +58,7 @@ sy_mixed_inbound_finalize (GObject *object)
 
   g_clear_object (&self->dispatcher);
   g_clear_object (&self->local_address);
+  g_clear_object (&self->tls_certificate);
   g_clear_pointer (&self->config, sy_inbound_config_free);
 
   G_OBJECT_CLASS (sy_mixed_inbound_parent_class)->finalize (object);
@@ -108,6 +110,16 @@ sy_mixed_inbound_set_handshake_timeout (SyMixedInbound *self,
   g_return_if_fail (SY_IS_MIXED_INBOUND (self));
 
   self->handshake_timeout_ms = timeout_ms;
+}
+
+void
+sy_mixed_inbound_set_tls_certificate (SyMixedInbound  *self,
+                                      GTlsCertificate *certificate)
+{
+  g_return_if_fail (SY_IS_MIXED_INBOUND (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+
+  g_set_object (&self->tls_certificate, certificate);
 }
 
 GSocketAddress *
@@ -164,13 +176,28 @@ incoming_cb (GSocketService    *service,
 {
   SyMixedInbound *self = user_data;
   g_autoptr(SyInboundConn) conn = NULL;
+  g_autoptr(GIOStream) tls = NULL;
   GSocket *socket = g_socket_connection_get_socket (connection);
 
   /* Replies are small and the client waits for each before it goes on:
    * Nagle's algorithm would only add a delayed-ACK round to each. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
-  conn = sy_inbound_conn_new (self, self->dispatcher, connection, self->handshake_timeout_ms);
+  if (self->tls_certificate != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* The handshake runs on the first read, under the handshake timer. */
+      tls = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls_certificate, &error);
+      if (tls == NULL)
+        {
+          g_warning ("inbound “%s”: cannot offer TLS: %s", self->config->name, error->message);
+          return TRUE;
+        }
+    }
+
+  conn = sy_inbound_conn_new (self, self->dispatcher, connection, tls,
+                              self->handshake_timeout_ms);
   sy_inbound_conn_new_session (conn, NULL);
   sy_inbound_conn_start_timer (conn);
   sy_inbound_conn_read (conn, first_read_cb);

@@ -32,5 +32,11 @@ void             sy_mixed_inbound_stop                  (SyMixedInbound        *
 GSocketAddress  *sy_mixed_inbound_get_local_address     (SyMixedInbound        *self);
 void             sy_mixed_inbound_set_handshake_timeout (SyMixedInbound        *self,
                                                          guint                  timeout_ms);
+/* With a certificate (and its private key) clients must speak TLS first:
+ * an HTTPS proxy (and SOCKS5 over TLS). Takes effect for connections
+ * accepted afterwards; NULL turns it off. The TLS handshake counts against
+ * the handshake timeout. */
+void             sy_mixed_inbound_set_tls_certificate   (SyMixedInbound        *self,
+                                                         GTlsCertificate       *certificate);
 
 G_END_DECLS

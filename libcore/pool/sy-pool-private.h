@@ -81,6 +81,8 @@ struct _SyPool
   SyPoolConfig        *config;
   SyOutbound          *transport;
   GPtrArray           *upstreams;         /* SyUpstream*, in priority order */
+  const SyOutboundDirectory *directory; /* for members of kind wireguard, may be NULL */
+  gpointer             directory_data;
   SyPoolStrategyState  strategy;
   char                *last_error;        /* "upstream: message" of the latest failure */
   gint64               time_unit_us;      /* one configured "second" */

@@ -37,6 +37,7 @@ sy_pool_adopt_upstream (SyPool                 *self,
 
   upstream = sy_upstream_new_full (config, &self->config->health, self->transport,
                                    self->time_unit_us);
+  sy_upstream_set_directory (upstream, self->directory, self->directory_data);
   g_signal_connect (upstream, "changed", G_CALLBACK (on_upstream_changed), self);
   return upstream;
 }
@@ -538,6 +539,19 @@ sy_pool_set_time_unit (SyPool *self,
     sy_upstream_set_health_config (g_ptr_array_index (self->upstreams, i),
                                    &self->config->health, unit_us);
   sy_pool_health_reschedule (self);
+}
+
+void
+sy_pool_set_directory (SyPool                    *self,
+                       const SyOutboundDirectory *directory,
+                       gpointer                   user_data)
+{
+  g_return_if_fail (SY_IS_POOL (self));
+
+  self->directory = directory;
+  self->directory_data = user_data;
+  for (guint i = 0; i < self->upstreams->len; i++)
+    sy_upstream_set_directory (g_ptr_array_index (self->upstreams, i), directory, user_data);
 }
 
 void

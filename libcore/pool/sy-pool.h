@@ -30,6 +30,12 @@ void                sy_pool_update_config        (SyPool               *self,
 GPtrArray          *sy_pool_get_upstreams        (SyPool               *self); /* transfer none, SyUpstream* in order */
 SyUpstream         *sy_pool_find_upstream        (SyPool               *self,
                                                   const char           *name);
+/* How members of kind wireguard find their outbound (see SyOutboundDirectory);
+ * set it before the first dial. @directory must outlive the pool or be
+ * replaced. */
+void                sy_pool_set_directory        (SyPool               *self,
+                                                  const SyOutboundDirectory *directory,
+                                                  gpointer              user_data);
 void                sy_pool_start_health_checks  (SyPool               *self);
 void                sy_pool_stop_health_checks   (SyPool               *self);
 /* Runs one active health check of @upstream now; the result also updates its health. */

@@ -148,12 +148,176 @@ sy_probe_transport_new (SyOutbound *inner)
   return self;
 }
 
+/*
+ * A member that is another outbound of the engine (a WireGuard profile)
+ * dials it by name through the directory. It fills the same SyDialProbe:
+ * "reached" means the tunnel itself works, which the directory's is_up()
+ * tells after a failure — a refusal relayed through a live tunnel is the
+ * destination's, a timeout through a tunnel without a session is the
+ * member's.
+ */
+#define SY_TYPE_OUTBOUND_REF (sy_outbound_ref_get_type ())
+
+G_DECLARE_FINAL_TYPE (SyOutboundRef, sy_outbound_ref, SY, OUTBOUND_REF, SyOutbound)
+
+struct _SyOutboundRef
+{
+  SyOutbound                 parent_instance;
+
+  char                      *target;          /* the outbound's name */
+  const SyOutboundDirectory *directory;
+  gpointer                   directory_data;
+  SyDialProbe               *pending;
+};
+
+G_DEFINE_FINAL_TYPE (SyOutboundRef, sy_outbound_ref, SY_TYPE_OUTBOUND)
+
+typedef struct
+{
+  SyDialProbe *probe;    /* may be NULL */
+  SyOutbound  *target;
+} SyOutboundRefDial;
+
+static void
+sy_outbound_ref_dial_free (SyOutboundRefDial *dial)
+{
+  g_clear_pointer (&dial->probe, g_rc_box_release);
+  g_clear_object (&dial->target);
+  g_free (dial);
+}
+
+static void
+sy_outbound_ref_dial_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyOutboundRef *self = g_task_get_source_object (task);
+  SyOutboundRefDial *dial = g_task_get_task_data (task);
+  GError *error = NULL;
+  GIOStream *stream;
+
+  stream = sy_outbound_dial_finish (SY_OUTBOUND (source), result, &error);
+
+  if (dial->probe != NULL)
+    {
+      if (stream != NULL)
+        dial->probe->reached = TRUE;
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          dial->probe->reached = self->directory != NULL && self->directory->is_up != NULL &&
+                                 self->directory->is_up (dial->target, self->directory_data);
+          dial->probe->failed = !dial->probe->reached;
+        }
+    }
+
+  if (stream != NULL)
+    g_task_return_pointer (task, stream, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+sy_outbound_ref_dial_async (SyOutbound          *outbound,
+                            SySession           *session,
+                            const char          *host,
+                            guint16              port,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  SyOutboundRef *self = SY_OUTBOUND_REF (outbound);
+  g_autoptr(GTask) task = NULL;
+  SyOutboundRefDial *dial;
+  SyOutbound *target = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_outbound_ref_dial_async);
+
+  dial = g_new0 (SyOutboundRefDial, 1);
+  if (self->pending != NULL)
+    {
+      self->pending->started = TRUE;
+      dial->probe = g_rc_box_acquire (self->pending);
+    }
+  g_task_set_task_data (task, dial, (GDestroyNotify) sy_outbound_ref_dial_free);
+
+  if (self->directory != NULL)
+    target = self->directory->lookup (self->target, self->directory_data);
+
+  if (target == NULL)
+    {
+      if (dial->probe != NULL)
+        dial->probe->failed = TRUE;
+      g_task_return_new_error (task, SY_ERROR, SY_ERROR_NOT_FOUND,
+                               "the outbound “%s” is not loaded", self->target);
+      return;
+    }
+
+  dial->target = g_object_ref (target);
+  sy_outbound_dial_async (target, session, host, port, cancellable,
+                          sy_outbound_ref_dial_cb, g_steal_pointer (&task));
+}
+
+static GIOStream *
+sy_outbound_ref_dial_finish (SyOutbound    *outbound,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_assert (g_task_is_valid (result, outbound));
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+sy_outbound_ref_finalize (GObject *object)
+{
+  SyOutboundRef *self = SY_OUTBOUND_REF (object);
+
+  g_clear_pointer (&self->target, g_free);
+
+  G_OBJECT_CLASS (sy_outbound_ref_parent_class)->finalize (object);
+}
+
+static void
+sy_outbound_ref_class_init (SyOutboundRefClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  SyOutboundClass *outbound_class = SY_OUTBOUND_CLASS (klass);
+
+  object_class->finalize = sy_outbound_ref_finalize;
+  outbound_class->dial_async = sy_outbound_ref_dial_async;
+  outbound_class->dial_finish = sy_outbound_ref_dial_finish;
+}
+
+static void
+sy_outbound_ref_init (SyOutboundRef *self)
+{
+}
+
+static SyOutboundRef *
+sy_outbound_ref_new (const char *member,
+                     const char *target,
+                     const char *kind)
+{
+  SyOutboundRef *self;
+
+  self = g_object_new (SY_TYPE_OUTBOUND_REF,
+                       "name", member,
+                       "kind", kind,
+                       NULL);
+  self->target = g_strdup (target);
+
+  return self;
+}
+
 struct _SyUpstream
 {
   GObject           parent_instance;
 
   SyUpstreamConfig *config;
   SyProbeTransport *transport;
+  SyOutboundRef    *ref;             /* kind wireguard: the dialer, else NULL */
   SyOutbound       *dialer;
   SyHealth         *health;
 
@@ -194,6 +358,7 @@ sy_upstream_finalize (GObject *object)
 
   g_clear_pointer (&self->config, sy_upstream_config_free);
   g_clear_object (&self->dialer);
+  g_clear_object (&self->ref);
   g_clear_object (&self->transport);
   g_clear_pointer (&self->health, sy_health_free);
   g_clear_pointer (&self->latencies, g_free);
@@ -284,6 +449,13 @@ sy_upstream_build_dialer (SyUpstream *self)
       return sy_http_outbound_new (config->name, SY_OUTBOUND (self->transport),
                                    config->host, config->port,
                                    config->username, config->password);
+    case SY_UPSTREAM_KIND_WIREGUARD:
+      {
+        g_autofree char *target = sy_upstream_config_to_url (config, FALSE);
+
+        self->ref = sy_outbound_ref_new (config->name, target, "wireguard");
+        return g_object_ref (SY_OUTBOUND (self->ref));
+      }
     case SY_UPSTREAM_KIND_SOCKS5:
     default:
       return sy_socks5_outbound_new (config->name, SY_OUTBOUND (self->transport),
@@ -573,6 +745,7 @@ sy_upstream_same_server (SyUpstream             *self,
   mine = self->config;
   return mine->kind == config->kind &&
          g_strcmp0 (mine->name, config->name) == 0 &&
+         g_strcmp0 (mine->profile, config->profile) == 0 &&
          g_strcmp0 (mine->host, config->host) == 0 &&
          mine->port == config->port &&
          g_strcmp0 (mine->username, config->username) == 0 &&
@@ -704,10 +877,15 @@ sy_upstream_dial_async (SyUpstream          *self,
   probe = g_rc_box_new0 (SyDialProbe);
   g_task_set_task_data (task, probe, (GDestroyNotify) g_rc_box_release);
 
-  self->transport->pending = probe;
+  if (self->ref != NULL)
+    self->ref->pending = probe;
+  else
+    self->transport->pending = probe;
   sy_outbound_dial_async (self->dialer, session, host, port, cancellable,
                           sy_upstream_dial_cb, g_steal_pointer (&task));
   self->transport->pending = NULL;
+  if (self->ref != NULL)
+    self->ref->pending = NULL;
 }
 
 GIOStream *
@@ -733,6 +911,21 @@ sy_upstream_dial_finish (SyUpstream    *self,
     g_propagate_error (error, g_steal_pointer (&local_error));
 
   return stream;
+}
+
+void
+sy_upstream_set_directory (SyUpstream                *self,
+                           const SyOutboundDirectory *directory,
+                           gpointer                   user_data)
+{
+  g_return_if_fail (SY_IS_UPSTREAM (self));
+  g_return_if_fail (directory == NULL || directory->lookup != NULL);
+
+  if (self->ref == NULL)
+    return;
+
+  self->ref->directory = directory;
+  self->ref->directory_data = user_data;
 }
 
 const char *

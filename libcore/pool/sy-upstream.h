@@ -21,11 +21,29 @@ typedef enum
   SY_HEALTH_DISABLED,   /* switched off by the user */
 } SyHealthState;
 
+/* Where members that go through another outbound of the engine (kind
+ * wireguard: "wireguard:PROFILE") find it. Looked up at every dial, so a
+ * profile rebuilt by a configuration change is used at once. */
+typedef struct
+{
+  /* The outbound called @name, or NULL when there is none (transfer none). */
+  SyOutbound *(*lookup) (const char *name,
+                         gpointer    user_data);
+  /* Whether @outbound's own path works right now (a tunnel with a live
+   * session). A dial through it that fails while it is up is the
+   * destination's doing; while it is down, the member's. May be NULL:
+   * then every failure counts against the member. */
+  gboolean    (*is_up)  (SyOutbound *outbound,
+                         gpointer    user_data);
+} SyOutboundDirectory;
+
 #define SY_TYPE_UPSTREAM (sy_upstream_get_type ())
 
 G_DECLARE_FINAL_TYPE (SyUpstream, sy_upstream, SY, UPSTREAM, GObject)
 
-/* @transport is how the upstream server itself is reached (normally direct). */
+/* @transport is how the upstream server itself is reached (normally direct).
+ * A member of kind wireguard dials the outbound "wireguard:PROFILE" of the
+ * directory set with sy_upstream_set_directory() instead. */
 SyUpstream             *sy_upstream_new                (const SyUpstreamConfig *config,
                                                         const SyHealthCheckConfig *health,
                                                         SyOutbound             *transport);
@@ -59,6 +77,12 @@ void                    sy_upstream_report_success     (SyUpstream             *
                                                         gint64                  latency_ms);
 void                    sy_upstream_report_failure     (SyUpstream             *self,
                                                         const GError           *error);
+
+/* @directory must stay valid while set; NULL: none (members of kind
+ * wireguard then fail to dial). */
+void                    sy_upstream_set_directory      (SyUpstream             *self,
+                                                        const SyOutboundDirectory *directory,
+                                                        gpointer                user_data);
 
 const char             *sy_health_state_to_string      (SyHealthState           state);
 
