@@ -190,13 +190,21 @@ cpu_seconds() { # utime + stime of a pid, in seconds
 run_iperf() {
     local where=$1 pid=$2; shift 2
     local before after out
-    before=$(cpu_seconds "$pid")
-    if [ "$where" = kc ]; then
-        out=$(in_kc iperf3 -J -t "$seconds" "$@")
-    else
-        out=$(iperf3 -J -t "$seconds" "$@")
-    fi
-    after=$(cpu_seconds "$pid")
+    # The server takes a moment to finish the previous test; until then it
+    # answers "the server is busy running a test".
+    for _ in $(seq 20); do
+        before=$(cpu_seconds "$pid")
+        if [ "$where" = kc ]; then
+            out=$(in_kc iperf3 -J -t "$seconds" "$@" || true)
+        else
+            out=$(iperf3 -J -t "$seconds" "$@" || true)
+        fi
+        after=$(cpu_seconds "$pid")
+        case "$out" in
+            *"server is busy"*) sleep 0.5 ;;
+            *) break ;;
+        esac
+    done
     python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])
